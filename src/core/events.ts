@@ -1,0 +1,29 @@
+/**
+ * The fixed set of events the services report. The library itself logs nothing: the server
+ * and the CLI pass a sink that writes these as structured log lines. Fields never hold a
+ * password, token, key or cookie value.
+ */
+export type EventName =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'refresh.succeeded'
+  | 'refresh.refused'
+  | 'refresh.reuse_detected'
+  | 'session.ended'
+  | 'password.changed'
+  | 'password.rehashed'
+  | 'user.created'
+  | 'user.deactivated'
+  | 'user.activated'
+  | 'user.deleted'
+  | 'keys.rotated'
+  | 'keys.generated'
+  | 'sessions.flushed'
+  | 'revocation.sync_failed'
+
+export type EventFields = Record<string, string | number | boolean | null | undefined>
+
+export type EventSink = (name: EventName, fields: EventFields) => void
+
+export const silentEvents: EventSink = () => {}

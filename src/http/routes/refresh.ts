@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify'
+
+import type { Gatehouse } from '../../gatehouse.js'
+import { endpoint } from '../endpoint.js'
+
+const refreshSchema = {
+  type: 'object',
+  required: ['refresh'],
+  properties: { refresh: { type: 'string' } },
+} as const
+
+const verifySchema = {
+  type: 'object',
+  required: ['token'],
+  properties: { token: { type: 'string' } },
+} as const
+
+/**
+ * simplejwt's token endpoints: refresh (rotating), verify (with revocation, unlike
+ * simplejwt's) and blacklist (ends the refresh token's session).
+ */
+export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  endpoint(app, '/accounts/api/token/refresh/', {
+    POST: {
+      schema: { body: refreshSchema },
+      config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
+      handler: async (request) => {
+        const { refresh } = request.body as { refresh: string }
+        return gatehouse.sessions.refresh(refresh)
+      },
+    },
+  })
+
+  endpoint(app, '/accounts/api/token/verify/', {
+    POST: {
+      schema: { body: verifySchema },
+      config: { invalidBodyDetail: 'Send a JSON object with a string field token.' },
+      handler: async (request) => {
+        const { token } = request.body as { token: string }
+        await gatehouse.sessions.verifyToken(token)
+        return {}
+      },
+    },
+  })
+
+  endpoint(app, '/accounts/api/token/blacklist/', {
+    POST: {
+      schema: { body: refreshSchema },
+      config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
+      handler: async (request) => {
+        const { refresh } = request.body as { refresh: string }
+        await gatehouse.sessions.endSessionOfRefreshToken(refresh)
+        return {}
+      },
+    },
+  })
+}

@@ -1,0 +1,54 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+
+import type { Gatehouse } from '../gatehouse.js'
+import { requireBearer } from './authenticate.js'
+import { registerBodyParsers } from './body-parsers.js'
+import { handleError, sendError } from './error-responses.js'
+import { registerAccountRoutes } from './routes/account.js'
+import { registerServiceRoutes } from './routes/health.js'
+import { registerProtectedRoutes } from './routes/protected.js'
+import { registerRefreshRoutes } from './routes/refresh.js'
+import { registerTokenRoutes } from './routes/token.js'
+
+export interface ServerOptions {
+  /** A pino logger for the server's own lines; none when absent. */
+  logger?: FastifyBaseLogger
+}
+
+/**
+ * Builds the HTTP server over a loaded Gatehouse. The server only translates: every
+ * decision is made by the services.
+ */
+export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): FastifyInstance {
+  const { settings } = gatehouse
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Request lines would carry query strings, and a client may put a token there.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: settings.bodyLimitBytes,
+    trustProxy: settings.trustedProxies.length > 0 ? settings.trustedProxies : false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 128 },
+    // A number where a string belongs is a client error, not something to coerce.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    return503OnClosing: true,
+  })
+
+  app.decorateRequest('identity', null)
+  registerBodyParsers(app)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found', 'Not found.'))
+
+  app.addHook('onRequest', async (_request, reply) => {
+    // Token and account responses must never be cached (RFC 6749 section 5.1).
+    reply.header('Cache-Control', 'no-store')
+  })
+
+  const guard = requireBearer(gatehouse)
+  registerTokenRoutes(app, gatehouse)
+  registerRefreshRoutes(app, gatehouse)
+  registerAccountRoutes(app, gatehouse, guard)
+  registerProtectedRoutes(app, gatehouse, guard)
+  registerServiceRoutes(app, gatehouse)
+
+  return app
+}

@@ -1,0 +1,87 @@
+import { availableParallelism } from 'node:os'
+
+import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
+
+import { ConcurrencyLimiter } from '../core/limiter.js'
+
+export interface PasswordHashParameters {
+  memoryKib: number
+  iterations: number
+  parallelism: number
+}
+
+/** OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane. */
+export const MINIMUM_HASH_PARAMETERS: PasswordHashParameters = {
+  memoryKib: 19456,
+  iterations: 2,
+  parallelism: 1,
+}
+
+export interface PasswordVerification {
+  matches: boolean
+  /** True when the stored hash was made with other parameters than the configured ones. */
+  needsRehash: boolean
+}
+
+/**
+ * argon2id hashing off the event loop, a bounded number at a time. Passwords are
+ * NFKC-normalised first, so the same password typed on two keyboards hashes alike.
+ */
+export class PasswordHasher {
+  private readonly limiter: ConcurrencyLimiter
+  private dummyHash: Promise<string> | undefined
+
+  constructor(
+    private readonly parameters: PasswordHashParameters,
+    concurrency = availableParallelism(),
+  ) {
+    this.limiter = new ConcurrencyLimiter(Math.max(1, concurrency))
+  }
+
+  async hash(password: string): Promise<string> {
+    return this.limiter.run(() => hash(normalizePassword(password), this.options()))
+  }
+
+  async verify(storedHash: string, password: string): Promise<PasswordVerification> {
+    const matches = await this.limiter.run(() =>
+      verify(storedHash, normalizePassword(password)).catch(() => false),
+    )
+    return { matches, needsRehash: matches && this.needsRehash(storedHash) }
+  }
+
+  /**
+   * Spends the same work as a real verification against a hash nobody can match. Used when
+   * the account does not exist, so the answer time does not tell which emails do.
+   */
+  async verifyNothing(password: string): Promise<void> {
+    this.dummyHash ??= this.hash(`unmatchable ${Math.random()}`)
+    await this.verify(await this.dummyHash, password)
+  }
+
+  needsRehash(storedHash: string): boolean {
+    try {
+      const stored = parseOptions(storedHash)
+      return (
+        stored.algorithm !== Algorithm.Argon2id ||
+        stored.memoryCost !== this.parameters.memoryKib ||
+        stored.timeCost !== this.parameters.iterations ||
+        stored.parallelism !== this.parameters.parallelism
+      )
+    } catch {
+      return true
+    }
+  }
+
+  private options() {
+    return {
+      algorithm: Algorithm.Argon2id,
+      memoryCost: this.parameters.memoryKib,
+      timeCost: this.parameters.iterations,
+      parallelism: this.parameters.parallelism,
+    }
+  }
+}
+
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC')
+}
