@@ -1,0 +1,78 @@
+import { expect } from 'vitest'
+
+import type { RunningServer } from './server.js'
+
+export const PASSWORD = 'correct horse battery staple'
+
+export interface Tokens {
+  access: string
+  refresh: string
+}
+
+/** Creates a user through the CLI, as an operator would. */
+export async function createUser(
+  server: RunningServer,
+  email: string,
+  password = PASSWORD,
+  extra: string[] = [],
+): Promise<void> {
+  const result = await server.cli(['createuser', '--email', email, '--password-stdin', ...extra], password)
+  expect(result.stderr).toBe('')
+  expect(result.code).toBe(0)
+}
+
+export function postJson(
+  server: RunningServer,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return server.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+}
+
+export async function login(
+  server: RunningServer,
+  email: string,
+  password = PASSWORD,
+): Promise<Tokens> {
+  const response = await postJson(server, '/accounts/api/token/', { email, password })
+  expect(response.status).toBe(200)
+  return (await response.json()) as Tokens
+}
+
+export function refresh(server: RunningServer, token: string): Promise<Response> {
+  return postJson(server, '/accounts/api/token/refresh/', { refresh: token })
+}
+
+export function getProtected(server: RunningServer, access: string): Promise<Response> {
+  return server.request('/api/protected/', { headers: { authorization: `Bearer ${access}` } })
+}
+
+export function bearer(access: string): Record<string, string> {
+  return { authorization: `Bearer ${access}` }
+}
+
+/** The claims of a JWT, read without verifying it. */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString())
+}
+
+export function headerOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())
+}
+
+/** The documented error body: a detail sentence and a stable code, nothing else. */
+export async function expectError(response: Response, status: number, code: string): Promise<void> {
+  expect(response.status).toBe(status)
+  const body = (await response.json()) as Record<string, unknown>
+  expect(body.code).toBe(code)
+  expect(typeof body.detail).toBe('string')
+}
+
+export function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds))
+}

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+
+export const CLI_PATH = resolve(import.meta.dirname, '../../dist/cli/main.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface RunningServer {
+  url: string
+  env: Record<string, string>
+  /** Every line the server wrote to stdout and stderr, for checking no secret is logged. */
+  logs: string[]
+  request(path: string, init?: RequestInit): Promise<Response>
+  /** Runs `gatehouse <args>` as a process against the same database and settings. */
+  cli(args: string[], stdin?: string): Promise<CliResult>
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  env?: Record<string, string>
+  /** Reuse another server's database and settings (several instances, restarts). */
+  shareWith?: RunningServer
+}
+
+/** Starts `gatehouse serve` as a real process on a free port with its own SQLite file. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-test-'))
+  const env: Record<string, string> = options.shareWith
+    ? { ...options.shareWith.env, ...options.env }
+    : {
+        GATEHOUSE_DATABASE_URL: `sqlite:${join(directory, 'gatehouse.sqlite3')}`,
+        GATEHOUSE_LOG_LEVEL: 'info',
+        GATEHOUSE_REVOCATION_SYNC_INTERVAL: '100ms',
+        ...options.env,
+      }
+  const child = spawn(process.execPath, [CLI_PATH, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', ...env, GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logs: string[] = []
+  const url = await waitForListening(child, logs)
+
+  return {
+    url,
+    env,
+    logs,
+    request: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
+    cli: (args, stdin) => runCli(args, env, stdin),
+    stop: async () => {
+      await stopProcess(child)
+      if (!options.shareWith) rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+function waitForListening(child: ChildProcess, logs: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const onLine = (line: string) => {
+      logs.push(line)
+      const match = /"event":"server.listening","url":"([^"]+)"/.exec(line)
+      if (match) resolvePromise(match[1] as string)
+    }
+    createInterface({ input: child.stdout! }).on('line', onLine)
+    createInterface({ input: child.stderr! }).on('line', onLine)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)))
+  })
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Runs the CLI as a process, as a user would. */
+export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.stdin.end(stdin ?? '')
+    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }))
+  })
+}
