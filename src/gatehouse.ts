@@ -1,4 +1,5 @@
 import { AccountService } from './accounts/account-service.js'
+import { RecentUsers } from './accounts/recent-users.js'
 import type { Settings } from './config/settings.js'
 import { nowSeconds, systemClock, type Clock } from './core/clock.js'
 import { GatehouseError } from './core/errors.js'
@@ -85,6 +86,8 @@ export class Gatehouse {
       { minLength: settings.passwordMinLength, maxLength: settings.passwordMaxLength },
       clock,
       events,
+      // No older than a revocation made elsewhere may be: see RecentUsers.
+      new RecentUsers(clock, settings.revocationSyncIntervalMilliseconds),
     )
   }
 

@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../passwords/hasher.js'
 import { checkNewPassword, type PasswordPolicySettings } from '../passwords/policy.js'
 import type { UserRecord, UserStore } from '../storage/types.js'
 import { emailKey, hasControlCharacters, validateNewEmail } from './email.js'
+import type { RecentUsers } from './recent-users.js'
 
 export interface NewAccount {
   email: string
@@ -27,6 +28,7 @@ export class AccountService {
     private readonly policy: PasswordPolicySettings,
     private readonly clock: Clock,
     private readonly events: EventSink,
+    private readonly recentUsers: RecentUsers,
   ) {}
 
   /** Creates a user; refuses an email that folds to one already taken. */
@@ -75,6 +77,7 @@ export class AccountService {
 
     if (needsRehash) await this.rehash(user, password)
     await this.store.recordUserLogin(user.id, nowSeconds(this.clock))
+    this.recentUsers.forget(user.id)
     return { user, failure: null }
   }
 
@@ -89,16 +92,19 @@ export class AccountService {
 
     const hash = await this.hasher.hash(newPassword)
     await this.store.updateUserPassword(user.id, hash, nowSeconds(this.clock))
+    this.recentUsers.forget(user.id)
     this.events('password.changed', { userId: user.id })
   }
 
   async setActive(user: UserRecord, isActive: boolean): Promise<void> {
     await this.store.updateUserActive(user.id, isActive)
+    this.recentUsers.forget(user.id)
     this.events(isActive ? 'user.activated' : 'user.deactivated', { userId: user.id })
   }
 
   async deleteUser(user: UserRecord): Promise<void> {
     await this.store.deleteUser(user.id)
+    this.recentUsers.forget(user.id)
     this.events('user.deleted', { userId: user.id })
   }
 
@@ -110,9 +116,29 @@ export class AccountService {
     return this.store.findUserById(id)
   }
 
+  /**
+   * The user as storage held them at most a moment ago (see RecentUsers), for views that
+   * only show who is signed in. Never for checking a password or a permission.
+   */
+  async findRecentById(id: number): Promise<UserRecord | null> {
+    const recent = this.peekRecentById(id)
+    if (recent) return recent
+
+    const ticket = this.recentUsers.beginRead()
+    const user = await this.store.findUserById(id)
+    if (user) this.recentUsers.remember(user, ticket)
+    return user
+  }
+
+  /** The user as read a moment ago, if they were; never waits. See findRecentById. */
+  peekRecentById(id: number): UserRecord | undefined {
+    return this.recentUsers.get(id)
+  }
+
   private async rehash(user: UserRecord, password: string): Promise<void> {
     const hash = await this.hasher.hash(password)
     await this.store.updateUserPassword(user.id, hash, user.passwordChangedAt)
+    this.recentUsers.forget(user.id)
     this.events('password.rehashed', { userId: user.id })
   }
 }

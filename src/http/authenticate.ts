@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 
 import { GatehouseError } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
@@ -21,8 +21,15 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that sets `request.identity` or answers 401. */
-export type ApiGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+/**
+ * A preHandler that sets `request.identity` or answers 401: either calls `done` or returns
+ * a promise, as Fastify allows.
+ */
+export type ApiGuard = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+) => void | Promise<unknown>
 
 // RFC 9110 section 11.1: the scheme is case-insensitive; one or more spaces follow it.
 const BEARER = /^bearer +(\S+)$/i
@@ -44,10 +51,13 @@ export function bearerToken(request: FastifyRequest): string | null | undefined 
  * against the in-memory revocation list, with no storage read.
  */
 export function requireBearer(gatehouse: Gatehouse): ApiGuard {
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  // Synchronous with Fastify's `done`, not async: nothing here waits, and a promise on
+  // every protected request was measurable. A throw still reaches the error handler.
+  return (request, reply, done) => {
     const token = bearerToken(request)
     if (token === undefined) {
-      return sendError(reply, 'not_authenticated', 'Authentication credentials were not provided.')
+      sendError(reply, 'not_authenticated', 'Authentication credentials were not provided.')
+      return
     }
     if (token === null) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
 
@@ -58,16 +68,40 @@ export function requireBearer(gatehouse: Gatehouse): ApiGuard {
       credential: 'bearer',
       user: null,
     }
+    done()
   }
 }
 
-/** Loads the user behind an identity; a user gone or switched off ends the request. */
-export async function requireUser(gatehouse: Gatehouse, request: FastifyRequest): Promise<UserRecord> {
+/**
+ * The active user behind an identity when they were read a moment ago (see RecentUsers),
+ * without waiting; undefined when storage has to be asked.
+ */
+export function recentUser(gatehouse: Gatehouse, request: FastifyRequest): UserRecord | undefined {
+  const identity = request.identity
+  if (!identity) return undefined
+
+  const user = identity.user ?? gatehouse.accounts.peekRecentById(identity.userId)
+  return user?.isActive ? user : undefined
+}
+
+/**
+ * Loads the user behind an identity; a user gone or switched off ends the request. A view
+ * that only shows the user may take them as read a moment ago (`recent`); anything that
+ * checks a password or a permission takes them as they are now (`current`).
+ */
+export async function requireUser(
+  gatehouse: Gatehouse,
+  request: FastifyRequest,
+  freshness: 'current' | 'recent' = 'current',
+): Promise<UserRecord> {
   const identity = request.identity
   if (!identity) throw new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
   if (identity.user) return identity.user
 
-  const user = await gatehouse.accounts.findById(identity.userId)
+  const user =
+    freshness === 'recent'
+      ? await gatehouse.accounts.findRecentById(identity.userId)
+      : await gatehouse.accounts.findById(identity.userId)
   if (!user || !user.isActive) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
 
   identity.user = user

@@ -4,6 +4,7 @@ import type { Gatehouse } from '../gatehouse.js'
 import { requireBearer } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
 import { handleError, sendError } from './error-responses.js'
+import { withLazyChildren } from './lazy-logger.js'
 import { registerAccountRoutes } from './routes/account.js'
 import { registerServiceRoutes } from './routes/health.js'
 import { registerProtectedRoutes } from './routes/protected.js'
@@ -22,7 +23,7 @@ export interface ServerOptions {
 export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): FastifyInstance {
   const { settings } = gatehouse
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: withLazyChildren(options.logger) } : { logger: false }),
     // Request lines would carry query strings, and a client may put a token there.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimitBytes,
@@ -38,9 +39,11 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found', 'Not found.'))
 
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback style, not async: this runs on every request and needs no promise.
+  app.addHook('onRequest', (_request, reply, done) => {
     // Token and account responses must never be cached (RFC 6749 section 5.1).
     reply.header('Cache-Control', 'no-store')
+    done()
   })
 
   const guard = requireBearer(gatehouse)

@@ -1,0 +1,52 @@
+import { runProcess } from './processes.js'
+
+export const CLI_PATH = 'dist/cli/main.js'
+export const PASSWORD = 'correct horse battery staple'
+
+export interface TokenPair {
+  access: string
+  refresh: string
+}
+
+export function benchEmail(index: number): string {
+  return `bench-${index}@example.com`
+}
+
+/** Creates the bench users through the CLI, as an operator would. */
+export async function createUsers(env: Record<string, string>, count: number): Promise<void> {
+  for (let index = 0; index < count; index += 1) {
+    const args = [CLI_PATH, 'createuser', '--email', benchEmail(index), '--password-stdin']
+    await runProcess(args, env, PASSWORD)
+  }
+}
+
+/** The JSON body of a login, as the login load sends it. */
+export function loginBody(index: number): string {
+  return JSON.stringify({ email: benchEmail(index), password: PASSWORD })
+}
+
+/** Logs in `count` times, spread over the users: one session (and token pair) each. */
+export async function startSessions(url: string, users: number, count: number) {
+  const pairs: TokenPair[] = []
+  for (let index = 0; index < count; index += 1) pairs.push(await login(url, index % users))
+  return pairs
+}
+
+async function login(url: string, userIndex: number): Promise<TokenPair> {
+  const response = await fetch(`${url}/accounts/api/token/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: loginBody(userIndex),
+  })
+  if (response.status !== 200) throw new Error(`bench login answered ${response.status}`)
+  return (await response.json()) as TokenPair
+}
+
+/** What the protected view answers; the bare Fastify baseline answers the same. */
+export async function protectedBody(url: string, access: string): Promise<string> {
+  const response = await fetch(`${url}/api/protected/`, {
+    headers: { authorization: `Bearer ${access}` },
+  })
+  if (response.status !== 200) throw new Error(`protected view answered ${response.status}`)
+  return response.text()
+}
