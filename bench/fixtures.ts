@@ -1,7 +1,27 @@
+import { readFileSync } from 'node:fs'
+
 import { runProcess } from './processes.js'
 
 export const CLI_PATH = 'dist/cli/main.js'
+
+/**
+ * The Node options `npm start` runs the server with (package.json `scripts.start`), so the
+ * bench measures Gatehouse exactly as it is started.
+ */
+export function startNodeOptions(): string[] {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest
+  const words = manifest.scripts.start.split(/\s+/)
+  const cli = words.indexOf(CLI_PATH)
+  if (words[0] !== 'node' || cli === -1) {
+    throw new Error(`scripts.start is not \`node ... ${CLI_PATH} serve\``)
+  }
+  return words.slice(1, cli)
+}
 export const PASSWORD = 'correct horse battery staple'
+
+interface Manifest {
+  scripts: { start: string }
+}
 
 export interface TokenPair {
   access: string

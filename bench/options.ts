@@ -27,8 +27,10 @@ export function parseOptions(args: string[], environment: NodeJS.ProcessEnv): Be
   const smoke = args.includes('--smoke')
   const options: BenchOptions = {
     smoke,
-    rounds: smoke ? 1 : 3,
-    measureSeconds: smoke ? 1 : 5,
+    // Many short rounds: this machine's noise changes from one second to the next, and a
+    // median of ratios taken seconds apart stands up to it better than a few long runs.
+    rounds: smoke ? 1 : 7,
+    measureSeconds: smoke ? 1 : 2,
     warmupSeconds: smoke ? 0.5 : 2,
     connections: { protected: 16, login: 8, refresh: 16 },
     users: 4,
@@ -50,6 +52,8 @@ function numberAfter(args: string[], flag: string): number | undefined {
   if (index === -1) return undefined
 
   const value = Number(args[index + 1])
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} needs a positive number\n${USAGE}`)
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${flag} needs a positive number\n${USAGE}`)
+  }
   return value
 }

@@ -9,6 +9,8 @@ import type { RoundResult, Summary, Target } from './summary.js'
 export interface Report {
   date: string
   command: string
+  /** How the Gatehouse servers were started: `npm start`'s command line. */
+  serverCommand: string
   machine: { cpu: string; cores: number; memoryGiB: number; kernel: string }
   node: string
   loadGenerator: string
@@ -73,13 +75,16 @@ export function renderResults(report: Report): string {
 function renderSetting(report: Report): string {
   const { machine, options, hashParameters: hash } = report
   const postgres = options.postgresUrl ? 'SQLite and PostgreSQL' : 'SQLite only'
+  const rounds = `${options.rounds} round${options.rounds === 1 ? '' : 's'}`
   return [
     `Measured ${report.date} with \`${report.command}\`.`,
     '',
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.kernel}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ` +
+      machine.kernel,
     `- Node ${report.node}; load from ${report.loadGenerator} in the bench process`,
-    `- ${options.rounds} rounds of ${options.measureSeconds} s per measurement, targets alternating;` +
-      ` ${postgres}; medians over rounds, ratios taken within each round`,
+    `- Gatehouse started as \`npm start\` does: \`${report.serverCommand}\`, default settings`,
+    `- ${rounds} of ${options.measureSeconds} s per measurement, targets alternating; ` +
+      `${postgres}; medians over rounds, ratios taken within each round`,
     `- Connections: protected ${options.connections.protected}, login ` +
       `${options.connections.login}, refresh ${options.connections.refresh}; sessions spread ` +
       `over ${options.users} users`,
@@ -115,7 +120,7 @@ function renderMeasurements(summary: Summary): string {
   return [
     '| measurement (absolute numbers drift between runs) | value |',
     '| --- | ---: |',
-    ...rows.map(([name, value]) => `| ${name} | ${value === null ? 'not run' : formatNumber(value)} |`),
+    ...rows.map(([name, value]) => `| ${name} | ${value === null ? 'n/a' : formatNumber(value)} |`),
   ].join('\n')
 }
 

@@ -13,7 +13,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { loadSettings } from '../src/config/load.js'
-import { CLI_PATH, createUsers, protectedBody, startSessions, type TokenPair } from './fixtures.js'
+import {
+  CLI_PATH,
+  createUsers,
+  protectedBody,
+  startNodeOptions,
+  startSessions,
+  type TokenPair,
+} from './fixtures.js'
 import type { LoadResult } from './load.js'
 import { parseOptions, type BenchOptions } from './options.js'
 import { createPrivateDatabase } from './postgres.js'
@@ -47,6 +54,7 @@ interface Targets {
 type Cleanup = () => Promise<void>
 
 const PROFILE_DIRECTORY = '.bench/profiles'
+const SETTLE_MILLISECONDS = 500
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env)
@@ -75,13 +83,13 @@ async function benchmark(options: BenchOptions, workspace: string, cleanups: Cle
   const targets = await startTargets(options, workspace, cleanups)
   readySamples.push(targets.sqlite.readyMilliseconds)
 
-  const shape: LoadShape = { ...options, seconds: options.warmupSeconds }
-  await warmUp(targets, shape)
+  await warmUp(targets, { ...options, seconds: options.warmupSeconds })
 
+  const shape: LoadShape = { ...options, seconds: options.measureSeconds }
   const rounds: RoundResult[] = []
   for (let round = 1; round <= options.rounds; round += 1) {
     progress(`round ${round} of ${options.rounds}`)
-    rounds.push(await runRound(targets, { ...shape, seconds: options.measureSeconds }, hashParameters))
+    rounds.push(await runRound(targets, shape, hashParameters))
   }
 
   const peakResident = {
@@ -92,6 +100,7 @@ async function benchmark(options: BenchOptions, workspace: string, cleanups: Cle
   return {
     date: new Date().toISOString(),
     command: `npm run bench${options.smoke ? ' -- --smoke' : ''}`,
+    serverCommand: ['node', ...startNodeOptions(), CLI_PATH, 'serve'].join(' '),
     machine: describeMachine(),
     node: process.version,
     loadGenerator: loadGeneratorVersion(),
@@ -118,10 +127,12 @@ async function runRound(
   const storm = await measureStorm(sqlite, sessions, shape)
   logged('protected during login storm', storm.protected)
   logged('logins during that storm', storm.logins)
+  await settle()
 
   const rawHashing = await measureRawHashing(hashParameters, shape.seconds)
   progress(`  raw argon2id: ${rawHashing.perSecond.toFixed(1)}/s`)
   const logins = logged('logins', await measureLogins(sqlite, shape))
+  await settle()
 
   const refreshSqlite = logged('refresh SQLite', await measureRefreshes(sqlite, shape))
   const refreshPostgres = postgres
@@ -151,7 +162,8 @@ async function warmUp(targets: Targets, shape: LoadShape): Promise<void> {
 async function startTargets(options: BenchOptions, workspace: string, cleanups: Cleanup[]) {
   const sqlite = await startGatehouse(sqliteUrl(workspace, 'main'), options, cleanups)
   const sessions = await startSessions(sqlite.url, options.users, options.connections.protected)
-  const bare = await startBareFastify(await protectedBody(sqlite.url, sessions[0]!.access), cleanups)
+  const body = await protectedBody(sqlite.url, (sessions[0] as TokenPair).access)
+  const bare = await startBareFastify(body, cleanups)
 
   let postgres: ServerProcess | null = null
   if (options.postgresUrl) {
@@ -169,7 +181,8 @@ async function startGatehouse(
 ): Promise<ServerProcess> {
   const env = gatehouseEnv(databaseUrl)
   const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIRECTORY}`] : []
-  const server = await startServerProcess([...profile, CLI_PATH, 'serve'], env)
+  const args = [...startNodeOptions(), ...profile, CLI_PATH, 'serve']
+  const server = await startServerProcess(args, env)
   cleanups.push(server.stop)
 
   await createUsers(env, options.users)
@@ -188,7 +201,7 @@ async function measureColdStarts(options: BenchOptions, workspace: string): Prom
   const samples: number[] = []
   for (let start = 0; start < options.coldStarts; start += 1) {
     const env = gatehouseEnv(sqliteUrl(workspace, `cold-${start}`))
-    const server = await startServerProcess([CLI_PATH, 'serve'], env)
+    const server = await startServerProcess([...startNodeOptions(), CLI_PATH, 'serve'], env)
     samples.push(server.readyMilliseconds)
     await server.stop()
   }
@@ -208,6 +221,14 @@ function gatehouseEnv(databaseUrl: string): Record<string, string> {
 
 function sqliteUrl(workspace: string, name: string): string {
   return `sqlite:${join(workspace, `${name}.sqlite3`)}`
+}
+
+/**
+ * Lets logins still queued when a load stopped finish, so their hashing does not run into
+ * the next measurement.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SETTLE_MILLISECONDS))
 }
 
 function logged(name: string, result: LoadResult): LoadResult {

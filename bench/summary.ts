@@ -74,9 +74,7 @@ export function summarise(
     protectedP99StormMilliseconds: median(
       rounds.map((round) => round.storm.protected.p99Milliseconds),
     ),
-    stormP99Ratio: median(
-      rounds.map((round) => round.storm.protected.p99Milliseconds / round.protected.p99Milliseconds),
-    ),
+    stormP99Ratio: median(rounds.map(stormP99Ratio)),
     loginsDuringStormPerSecond: median(rounds.map((round) => round.storm.logins.requestsPerSecond)),
     peakResidentMiB: {
       sqlite: toMiB(peakResidentBytes.sqlite),
@@ -110,6 +108,10 @@ function atLeast(name: string, measured: number, limit: number): Target {
 function atMost(name: string, measured: number, limit: number, strictly = false): Target {
   const met = strictly ? measured < limit : measured <= limit
   return { name, measured, limit: `${strictly ? '<' : '<='} ${limit}`, met }
+}
+
+function stormP99Ratio(round: RoundResult): number {
+  return round.storm.protected.p99Milliseconds / round.protected.p99Milliseconds
 }
 
 function failedIn(round: RoundResult): number {

@@ -41,6 +41,7 @@ export class Gatehouse {
   readonly accounts: AccountService
   readonly clock: Clock
   private readonly events: EventSink
+  private readonly hasher: PasswordHasher
   private readonly timers: NodeJS.Timeout[] = []
 
   constructor(options: GatehouseOptions) {
@@ -79,10 +80,10 @@ export class Gatehouse {
       random,
       events,
     )
-    const hasher = new PasswordHasher(settings.passwordHash)
+    this.hasher = new PasswordHasher(settings.passwordHash)
     this.accounts = new AccountService(
       storage,
-      hasher,
+      this.hasher,
       { minLength: settings.passwordMinLength, maxLength: settings.passwordMaxLength },
       clock,
       events,
@@ -113,6 +114,7 @@ export class Gatehouse {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer)
+    await this.hasher.close()
     await this.storage.close()
   }
 

@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// A young generation of 2 MiB semispaces (V8's default grows to 16) kept the server's resident
+// memory within its budget at no measured cost in speed; `npm start` passes the same flag.
 import { Command, CommanderError } from 'commander'
 
 import { ConfigError, loadSettings } from '../config/load.js'

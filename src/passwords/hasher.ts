@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os'
 
-import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
+import { Algorithm, parseOptions } from '@node-rs/argon2'
 
 import { ConcurrencyLimiter } from '../core/limiter.js'
+import { HashingThreads } from './hashing-threads.js'
 
 export interface PasswordHashParameters {
   memoryKib: number
@@ -24,11 +25,13 @@ export interface PasswordVerification {
 }
 
 /**
- * argon2id hashing off the event loop, a bounded number at a time. Passwords are
- * NFKC-normalised first, so the same password typed on two keyboards hashes alike.
+ * argon2id hashing off the event loop, a bounded number at a time, on threads that yield
+ * the CPU to the event loop (see HashingThreads). Passwords are NFKC-normalised first, so
+ * the same password typed on two keyboards hashes alike.
  */
 export class PasswordHasher {
   private readonly limiter: ConcurrencyLimiter
+  private readonly threads = new HashingThreads()
   private dummyHash: Promise<string> | undefined
 
   constructor(
@@ -39,12 +42,12 @@ export class PasswordHasher {
   }
 
   async hash(password: string): Promise<string> {
-    return this.limiter.run(() => hash(normalizePassword(password), this.options()))
+    return this.limiter.run(() => this.threads.hash(normalizePassword(password), this.options()))
   }
 
   async verify(storedHash: string, password: string): Promise<PasswordVerification> {
     const matches = await this.limiter.run(() =>
-      verify(storedHash, normalizePassword(password)).catch(() => false),
+      this.threads.verify(storedHash, normalizePassword(password)).catch(() => false),
     )
     return { matches, needsRehash: matches && this.needsRehash(storedHash) }
   }
@@ -56,6 +59,11 @@ export class PasswordHasher {
   async verifyNothing(password: string): Promise<void> {
     this.dummyHash ??= this.hash(`unmatchable ${Math.random()}`)
     await this.verify(await this.dummyHash, password)
+  }
+
+  /** Ends the hashing threads; the process can exit without it, as they are unref'd. */
+  async close(): Promise<void> {
+    await this.threads.close()
   }
 
   needsRehash(storedHash: string): boolean {

@@ -1,0 +1,59 @@
+import { readFileSync, readdirSync } from 'node:fs'
+
+import { afterAll, describe, expect, it } from 'vitest'
+
+import { MINIMUM_HASH_PARAMETERS, PasswordHasher } from '../../src/passwords/hasher.js'
+
+const hasher = new PasswordHasher(MINIMUM_HASH_PARAMETERS, 2)
+
+afterAll(async () => {
+  await hasher.close()
+})
+
+/** A thread's nice value (Linux `stat`, field 19). */
+function niceValue(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+}
+
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((thread) => niceValue(`/proc/self/task/${thread}/stat`))
+}
+
+describe('password hashing on threads of its own', () => {
+  it('verifies the password it hashed and refuses another', async () => {
+    const hash = await hasher.hash('correct horse battery staple')
+
+    expect(hash).toMatch(/^\$argon2id\$/)
+    expect(await hasher.verify(hash, 'correct horse battery staple')).toEqual({
+      matches: true,
+      needsRehash: false,
+    })
+    expect((await hasher.verify(hash, 'wrong horse')).matches).toBe(false)
+  })
+
+  it('answers a malformed stored hash as no match, not as an error', async () => {
+    expect(await hasher.verify('not a hash', 'anything')).toEqual({
+      matches: false,
+      needsRehash: false,
+    })
+  })
+
+  it('hashes as many passwords at once as it is allowed, all correctly', async () => {
+    const passwords = ['first password', 'second password', 'third password', 'fourth one']
+    const hashes = await Promise.all(passwords.map((password) => hasher.hash(password)))
+    const checks = await Promise.all(
+      hashes.map((hash, index) => hasher.verify(hash, passwords[index] as string)),
+    )
+    expect(checks.map((check) => check.matches)).toEqual([true, true, true, true])
+  })
+
+  const onLinux = it.runIf(process.platform === 'linux')
+
+  onLinux('hashes at the lowest CPU priority, not the event loop', async () => {
+    await hasher.hash('any password')
+
+    expect(threadNiceValues()).toContain(19)
+    expect(niceValue(`/proc/self/task/${process.pid}/stat`)).toBe(0)
+  })
+})
