@@ -41,7 +41,6 @@ export class Gatehouse {
   readonly accounts: AccountService
   readonly clock: Clock
   private readonly events: EventSink
-  private readonly hasher: PasswordHasher
   private readonly timers: NodeJS.Timeout[] = []
 
   constructor(options: GatehouseOptions) {
@@ -80,10 +79,10 @@ export class Gatehouse {
       random,
       events,
     )
-    this.hasher = new PasswordHasher(settings.passwordHash)
+    const hasher = new PasswordHasher(settings.passwordHash)
     this.accounts = new AccountService(
       storage,
-      this.hasher,
+      hasher,
       { minLength: settings.passwordMinLength, maxLength: settings.passwordMaxLength },
       clock,
       events,
@@ -114,7 +113,6 @@ export class Gatehouse {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer)
-    await this.hasher.close()
     await this.storage.close()
   }
 

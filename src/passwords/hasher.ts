@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os'
 
-import { Algorithm, parseOptions } from '@node-rs/argon2'
+import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
 
 import { ConcurrencyLimiter } from '../core/limiter.js'
-import { HashingThreads } from './hashing-threads.js'
+import { lowerThreadPoolPriority } from './thread-priority.js'
 
 export interface PasswordHashParameters {
   memoryKib: number
@@ -26,13 +26,13 @@ export interface PasswordVerification {
 
 /**
  * argon2id hashing off the event loop, a bounded number at a time, on threads that yield
- * the CPU to the event loop (see HashingThreads). Passwords are NFKC-normalised first, so
- * the same password typed on two keyboards hashes alike.
+ * the CPU to the event loop (see lowerThreadPoolPriority). Passwords are NFKC-normalised
+ * first, so the same password typed on two keyboards hashes alike.
  */
 export class PasswordHasher {
   private readonly limiter: ConcurrencyLimiter
-  private readonly threads = new HashingThreads()
   private dummyHash: Promise<string> | undefined
+  private threadsLowered: Promise<number> | undefined
 
   constructor(
     private readonly parameters: PasswordHashParameters,
@@ -42,12 +42,14 @@ export class PasswordHasher {
   }
 
   async hash(password: string): Promise<string> {
-    return this.limiter.run(() => this.threads.hash(normalizePassword(password), this.options()))
+    await this.lowerThreadPriority()
+    return this.limiter.run(() => hash(normalizePassword(password), this.options()))
   }
 
   async verify(storedHash: string, password: string): Promise<PasswordVerification> {
+    await this.lowerThreadPriority()
     const matches = await this.limiter.run(() =>
-      this.threads.verify(storedHash, normalizePassword(password)).catch(() => false),
+      verify(storedHash, normalizePassword(password)).catch(() => false),
     )
     return { matches, needsRehash: matches && this.needsRehash(storedHash) }
   }
@@ -59,11 +61,6 @@ export class PasswordHasher {
   async verifyNothing(password: string): Promise<void> {
     this.dummyHash ??= this.hash(`unmatchable ${Math.random()}`)
     await this.verify(await this.dummyHash, password)
-  }
-
-  /** Ends the hashing threads; the process can exit without it, as they are unref'd. */
-  async close(): Promise<void> {
-    await this.threads.close()
   }
 
   needsRehash(storedHash: string): boolean {
@@ -78,6 +75,12 @@ export class PasswordHasher {
     } catch {
       return true
     }
+  }
+
+  /** Once, before the first hash: libuv's threads exist from then on. */
+  private lowerThreadPriority(): Promise<number> {
+    this.threadsLowered ??= lowerThreadPoolPriority()
+    return this.threadsLowered
   }
 
   private options() {

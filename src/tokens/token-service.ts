@@ -88,7 +88,9 @@ export class TokenService {
     if (cached && cached.token_type === expectedType && this.stillInTime(cached)) return cached
 
     const claims = this.verifyUncached(token, expectedType)
-    this.remember(token, claims)
+    // A refresh token is presented once under rotation: caching it only pushed hot access
+    // tokens out and held memory (a refresh load filled the cache within seconds).
+    if (expectedType === 'access') this.remember(token, claims)
     return claims
   }
 

@@ -1,14 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs'
 
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { MINIMUM_HASH_PARAMETERS, PasswordHasher } from '../../src/passwords/hasher.js'
 
 const hasher = new PasswordHasher(MINIMUM_HASH_PARAMETERS, 2)
-
-afterAll(async () => {
-  await hasher.close()
-})
 
 /** A thread's nice value (Linux `stat`, field 19). */
 function niceValue(statPath: string): number {
@@ -20,7 +16,7 @@ function threadNiceValues(): number[] {
   return readdirSync('/proc/self/task').map((thread) => niceValue(`/proc/self/task/${thread}/stat`))
 }
 
-describe('password hashing on threads of its own', () => {
+describe('password hashing', () => {
   it('verifies the password it hashed and refuses another', async () => {
     const hash = await hasher.hash('correct horse battery staple')
 
