@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Gatehouse } from '../gatehouse.js'
 import { requireBearer } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
+import { handleClientError } from './client-errors.js'
 import { handleError, sendError } from './error-responses.js'
 import { registerAccountRoutes } from './routes/account.js'
 import { registerServiceRoutes } from './routes/health.js'
@@ -31,6 +32,7 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     // A number where a string belongs is a client error, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    clientErrorHandler: handleClientError,
   })
 
   app.decorateRequest('identity', null)
