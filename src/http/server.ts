@@ -33,6 +33,8 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
     clientErrorHandler: handleClientError,
+    // A URL that does not decode (`/%ff`) is refused before routing, with the same body.
+    frameworkErrors: handleError,
   })
 
   app.decorateRequest('identity', null)
