@@ -76,7 +76,9 @@ function nestingDepth(value: unknown, depth = 0): number {
   if (depth > MAX_NESTING_DEPTH || typeof value !== 'object' || value === null) return depth
 
   let deepest = depth + 1
-  for (const child of Object.values(value)) deepest = Math.max(deepest, nestingDepth(child, depth + 1))
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, nestingDepth(child, depth + 1))
+  }
   return deepest
 }
 

@@ -46,7 +46,7 @@ describe('login failures do not tell which emails have accounts (B24)', () => {
     for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0])
   })
 
-  it('takes the same time for each, as long as a password hash, by median of interleaved samples', async () => {
+  it('takes as long for each as a password hash, by medians of interleaved samples', async () => {
     const names = Object.keys(cases) as CaseName[]
     const samples = new Map<CaseName | 'noHash', number[]>([['noHash', []]])
     for (const name of names) samples.set(name, [])
@@ -93,7 +93,9 @@ async function timed(request: () => Promise<Response>): Promise<number> {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 function rotate<T>(items: readonly T[], by: number): T[] {

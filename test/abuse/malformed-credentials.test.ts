@@ -35,7 +35,12 @@ async function expectGenericRefusal(response: Response): Promise<void> {
 
 describe('the Authorization header is parsed as RFC 9110 says (B12)', () => {
   it('accepts the scheme in any case and one or more spaces before the token', async () => {
-    for (const value of [`bearer ${alice.access}`, `BEARER ${alice.access}`, `Bearer  ${alice.access}`, `bEaReR ${alice.access}`]) {
+    for (const value of [
+      `bearer ${alice.access}`,
+      `BEARER ${alice.access}`,
+      `Bearer  ${alice.access}`,
+      `bEaReR ${alice.access}`,
+    ]) {
       const response = await withAuthorization(value)
       expect(response.status, value.slice(0, 8)).toBe(200)
     }
@@ -224,7 +229,7 @@ describe('a token for another issuer or audience is refused', () => {
     }
   })
 
-  it('refuses a token of a deployment without issuer and audience, under the same key', async () => {
+  it('refuses a token of a deployment without issuer or audience, same key', async () => {
     expect(await status(alice.access)).toBe(401)
   })
 })

@@ -40,7 +40,10 @@ const EMAIL = 'jonathan.smith@mailbox.org'
 describe('the password policy on the command line', () => {
   for (const [name, password, code] of refusals) {
     it(`createuser refuses ${name} with ${code}`, async () => {
-      const result = await server.cli(['createuser', '--email', EMAIL, '--password-stdin'], password)
+      const result = await server.cli(
+        ['createuser', '--email', EMAIL, '--password-stdin'],
+        password,
+      )
       expect(result.code).toBe(1)
       expect(result.stderr).toMatch(new RegExp(`^gatehouse: ${code}: .+\\.\\n$`))
       expect(result.stderr).not.toContain(password)
@@ -60,7 +63,10 @@ describe('the password policy on the command line', () => {
 
   it('changepassword applies the same policy and keeps the old password on refusal', async () => {
     await createUser(server, 'changer@example.com')
-    for (const [, password, code] of refusals.filter(([, , code]) => code !== 'password_too_similar')) {
+    // One refusal of each kind: the policy itself is covered case by case above.
+    const oneOfEach = new Map(refusals.map(([, password, code]) => [code, password]))
+    oneOfEach.delete('password_too_similar')
+    for (const [code, password] of oneOfEach) {
       const result = await server.cli(
         ['changepassword', '--email', 'changer@example.com', '--password-stdin'],
         password,
@@ -124,7 +130,9 @@ describe('a configured minimum length', () => {
       ['createuser', '--email', 'min@example.com', '--password-stdin'],
       'k7#pQ2wzX9!',
     )
-    expect(result.stderr).toBe('gatehouse: password_too_short: The password must have at least 12 characters.\n')
+    expect(result.stderr).toBe(
+      'gatehouse: password_too_short: The password must have at least 12 characters.\n',
+    )
   })
 })
 
@@ -134,7 +142,10 @@ describe('passwords are never truncated, and are compared after NFKC', () => {
     await createUser(server, 'long@example.com', long)
 
     for (const other of [long.slice(0, -1), long.slice(0, 72), `${long.slice(0, -1)}e`]) {
-      const response = await postJson(server, TOKEN_PATH, { email: 'long@example.com', password: other })
+      const response = await postJson(server, TOKEN_PATH, {
+        email: 'long@example.com',
+        password: other,
+      })
       expect(response.status).toBe(401)
     }
     await login(server, 'long@example.com', long)
@@ -160,7 +171,11 @@ describe('emails fold to one account (B19)', () => {
   it('logs in with any case of the email, as the same user', async () => {
     await createUser(server, 'Mixed.Case@Example.COM')
     const ids = new Set<unknown>()
-    for (const email of ['mixed.case@example.com', 'MIXED.CASE@EXAMPLE.COM', ' Mixed.Case@Example.COM ']) {
+    for (const email of [
+      'mixed.case@example.com',
+      'MIXED.CASE@EXAMPLE.COM',
+      ' Mixed.Case@Example.COM ',
+    ]) {
       ids.add(claimsOf((await login(server, email)).access).user_id)
     }
     expect(ids.size).toBe(1)
@@ -174,7 +189,10 @@ describe('emails fold to one account (B19)', () => {
       'ｍｉｘｅｄ.case@example.com',
     ]
     for (const email of variants) {
-      const result = await server.cli(['createuser', '--email', email, '--password-stdin'], PASSWORD)
+      const result = await server.cli(
+        ['createuser', '--email', email, '--password-stdin'],
+        PASSWORD,
+      )
       expect(result.code, email).toBe(1)
       expect(result.stderr).toBe('gatehouse: email_taken: A user with this email already exists.\n')
     }
@@ -182,20 +200,36 @@ describe('emails fold to one account (B19)', () => {
 
   it('folds the German sharp s as upper case does', async () => {
     await createUser(server, 'strasse@example.com')
-    const result = await server.cli(['createuser', '--email', 'STRAßE@example.com', '--password-stdin'], PASSWORD)
+    const result = await server.cli(
+      ['createuser', '--email', 'STRAßE@example.com', '--password-stdin'],
+      PASSWORD,
+    )
     expect(result.stderr).toContain('email_taken')
     await login(server, 'straße@example.com')
   })
 
-  it('refuses control characters in an email with 400 over HTTP and email_invalid on the CLI', async () => {
-    const emails = ['alice@example.com\u0000', 'alice@example.com\r\n', 'ali\u0007ce@example.com', 'alice\u2028@example.com', '\u0085alice@example.com']
+  it('refuses control characters in emails: 400 over HTTP, email_invalid on the CLI', async () => {
+    const emails = [
+      'alice@example.com\u0000',
+      'alice@example.com\r\n',
+      'ali\u0007ce@example.com',
+      'alice\u2028@example.com',
+      '\u0085alice@example.com',
+    ]
     for (const email of emails) {
       const response = await postJson(server, TOKEN_PATH, { email, password: PASSWORD })
       expect(response.status, JSON.stringify(email)).toBe(400)
       expect(((await response.json()) as { code: string }).code).toBe('invalid_request')
     }
-    for (const email of ['ali\u0007ce@example.com', 'alice@exam\tple.com', 'alice\u2028@example.com']) {
-      const result = await server.cli(['createuser', '--email', email, '--password-stdin'], PASSWORD)
+    for (const email of [
+      'ali\u0007ce@example.com',
+      'alice@exam\tple.com',
+      'alice\u2028@example.com',
+    ]) {
+      const result = await server.cli(
+        ['createuser', '--email', email, '--password-stdin'],
+        PASSWORD,
+      )
       expect(result.stderr).toBe('gatehouse: email_invalid: Enter a valid email address.\n')
     }
   })
@@ -203,11 +237,15 @@ describe('emails fold to one account (B19)', () => {
 
 describe('the common-password list', () => {
   it('ships a published list of at least 10,000 passwords with its licence', () => {
-    const list = readFileSync(new URL('common-passwords.txt', DATA_FILES), 'utf8').trim().split('\n')
+    const list = readFileSync(new URL('common-passwords.txt', DATA_FILES), 'utf8')
+      .trim()
+      .split('\n')
     const licence = readFileSync(new URL('common-passwords.LICENSE.txt', DATA_FILES), 'utf8')
 
     expect(new Set(list).size).toBeGreaterThanOrEqual(10_000)
-    expect(list.filter((password) => [...password].length >= 8).length).toBeGreaterThanOrEqual(10_000)
+    expect(list.filter((password) => [...password].length >= 8).length).toBeGreaterThanOrEqual(
+      10_000,
+    )
     expect(licence).toContain('Permission is hereby granted')
     expect(licence).toContain('@zxcvbn-ts/language-common')
   })

@@ -44,17 +44,28 @@ function nested(depth: number, leaf = '1'): string {
 describe('the request body limit (16 KiB)', () => {
   it('answers 413 to a JSON or form body over the limit, on any route', async () => {
     const big = 'x'.repeat(17_000)
-    await expectError(await postJson(server, TOKEN_PATH, { email: big, password: big }), 413, 'payload_too_large')
+    await expectError(
+      await postJson(server, TOKEN_PATH, { email: big, password: big }),
+      413,
+      'payload_too_large',
+    )
     await expectError(
       await postRaw(TOKEN_PATH, 'application/x-www-form-urlencoded', `email=${big}&password=x`),
       413,
       'payload_too_large',
     )
-    await expectError(await postJson(server, '/accounts/api/token/refresh/', { refresh: big }), 413, 'payload_too_large')
+    await expectError(
+      await postJson(server, '/accounts/api/token/refresh/', { refresh: big }),
+      413,
+      'payload_too_large',
+    )
   })
 
   it('reads a body just under the limit (control)', async () => {
-    const response = await postJson(server, TOKEN_PATH, { email: 'alice@example.com', password: 'p'.repeat(16_000) })
+    const response = await postJson(server, TOKEN_PATH, {
+      email: 'alice@example.com',
+      password: 'p'.repeat(16_000),
+    })
     expect(response.status).toBe(401)
   })
 })
@@ -101,7 +112,8 @@ describe('the token length limit (GATEHOUSE_MAX_TOKEN_LENGTH)', () => {
     expect(padded.length).toBeGreaterThan(512)
 
     const status = async (token: string) =>
-      (await short.request('/api/protected/', { headers: { authorization: `Bearer ${token}` } })).status
+      (await short.request('/api/protected/', { headers: { authorization: `Bearer ${token}` } }))
+        .status
     expect(await status(tokens.access)).toBe(200)
     expect(await status(padded)).toBe(401)
     expect(await status(resigned(tokens.access, { payload: { note: 'x'.repeat(10) } }))).toBe(200)
@@ -131,7 +143,8 @@ describe('JSON nesting depth', () => {
   it('refuses prototype-poisoning keys with 400', async () => {
     const bodies = [
       `{"email":"alice@example.com","password":"${PASSWORD}","__proto__":{"admin":true}}`,
-      `{"email":"alice@example.com","password":"${PASSWORD}","constructor":{"prototype":{"admin":true}}}`,
+      `{"email":"alice@example.com","password":"${PASSWORD}",` +
+        '"constructor":{"prototype":{"admin":true}}}',
     ]
     for (const body of bodies) {
       await expectError(await postRaw(TOKEN_PATH, 'application/json', body), 400, 'invalid_request')
@@ -144,13 +157,21 @@ describe('form field count', () => {
 
   it('refuses a form with more than 32 fields', async () => {
     const extra = Array.from({ length: 31 }, (_, index) => `f${index}=1`).join('&')
-    const response = await postRaw(TOKEN_PATH, 'application/x-www-form-urlencoded', `${credentials}&${extra}`)
+    const response = await postRaw(
+      TOKEN_PATH,
+      'application/x-www-form-urlencoded',
+      `${credentials}&${extra}`,
+    )
     await expectError(response, 400, 'invalid_request')
   })
 
   it('reads a form of 32 fields (control)', async () => {
     const extra = Array.from({ length: 30 }, (_, index) => `f${index}=1`).join('&')
-    const response = await postRaw(TOKEN_PATH, 'application/x-www-form-urlencoded', `${credentials}&${extra}`)
+    const response = await postRaw(
+      TOKEN_PATH,
+      'application/x-www-form-urlencoded',
+      `${credentials}&${extra}`,
+    )
     expect(response.status).toBe(200)
   })
 

@@ -90,7 +90,7 @@ describe('short-lived tokens expire on the server (B10 step 4)', () => {
     await server.stop()
   })
 
-  it('refuses the access token after its lifetime and the leeway, then the refresh token', async () => {
+  it('refuses the access token after lifetime and leeway, then the refresh token', async () => {
     const tokens = await login(server, 'alice@example.com')
     expect((await getProtected(server, tokens.access)).status).toBe(200)
 

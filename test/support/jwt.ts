@@ -56,7 +56,8 @@ export function resigned(token: string, changes: { header?: Json; payload?: Json
 
 function withChanges(value: Json, changes: Json): Json {
   const result: Json = { ...value, ...changes }
-  for (const [name, change] of Object.entries(changes)) if (change === undefined) delete result[name]
+  for (const [name, change] of Object.entries(changes))
+    if (change === undefined) delete result[name]
   return result
 }
 
