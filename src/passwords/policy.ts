@@ -36,7 +36,7 @@ export function checkNewPassword(
       `The password must have at most ${settings.maxLength} characters.`,
     )
   }
-  if (/^\d+$/.test(normalized)) {
+  if (/^\p{Nd}+$/u.test(normalized)) {
     throw new GatehouseError('password_entirely_numeric', 'The password cannot be only digits.')
   }
   if (isTooSimilarToEmail(normalized, email)) {

@@ -25,6 +25,7 @@ const refusals: Array<[string, string, string]> = [
   ['257 characters', 'x1'.repeat(128) + 'y', 'password_too_long'],
   ['only digits', '73920184612', 'password_entirely_numeric'],
   ['only digits, full-width', '７３９２０１８４６１２', 'password_entirely_numeric'],
+  ['only Arabic-Indic digits', '٧٣٩٢٠١٨٤٦١٢', 'password_entirely_numeric'],
   ['the email', 'jonathan.smith@mailbox.org', 'password_too_similar'],
   ['the local part of the email', 'jonathan.smith', 'password_too_similar'],
   ['the local part, slightly changed', 'Jonathan.Smith1', 'password_too_similar'],
