@@ -49,6 +49,8 @@ const REAL_PATHS = [
   '/readyz',
 ]
 
+const PAGE_PATHS = new Set(['/accounts/login', '/accounts/logout', '/accounts/profile'])
+
 /** Printable ASCII, the only text fetch lets into a header value. */
 const headerText = (maxLength: number) =>
   fc.string({
@@ -256,6 +258,18 @@ async function checkAnswer(request: FuzzRequest, response: Response): Promise<vo
     return
   }
   if (response.status < 400) return
+
+  if (response.headers.get('content-type')?.startsWith('text/html')) {
+    // The web pages answer their own errors with an HTML page; no other route may.
+    expect(
+      PAGE_PATHS.has(new URL(request.path, server.url).pathname.replace(/\/$/, '')),
+      where,
+    ).toBe(true)
+    expect(text, where).toMatch(/^<!doctype html>/i)
+    expect(text, where).not.toMatch(/node_modules|\bat \w+ \(|Error:/)
+    tally('html_page')
+    return
+  }
 
   const body = JSON.parse(text) as Record<string, unknown>
   expect(typeof body.detail, where).toBe('string')

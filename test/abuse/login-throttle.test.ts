@@ -13,6 +13,7 @@ import {
   sleep,
 } from '../support/api.js'
 import { startServer, type RunningServer } from '../support/server.js'
+import { WebClient } from '../support/web.js'
 
 const TOKEN_PATH = '/accounts/api/token/'
 
@@ -87,7 +88,7 @@ describe('brute force on one account (B25): limit 10, lock 5 s doubling to 10 s'
         GATEHOUSE_LOGIN_FAILURES_PER_ADDRESS: '1000',
       },
     })
-    for (const name of ['alice', 'bob', 'carol', 'dave']) {
+    for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) {
       await createUser(server, `${name}@example.com`)
     }
   })
@@ -157,6 +158,23 @@ describe('brute force on one account (B25): limit 10, lock 5 s doubling to 10 s'
 
     const again = await attempts(server, 11, 'alice@example.com')
     expect(statuses(again)).toEqual([...Array(10).fill(401), 429])
+  })
+
+  it('counts the web login form and the API login as one account', async () => {
+    const browser = new WebClient(server)
+    expect(statuses(await attempts(server, 5, 'erin@example.com'))).toEqual(Array(5).fill(401))
+    for (let index = 0; index < 5; index += 1) {
+      const csrfToken = await browser.openLoginForm()
+      const form = { email: 'erin@example.com', password: 'wrong', csrf_token: csrfToken }
+      expect((await browser.post('/accounts/login/', form)).status).toBe(200)
+    }
+
+    const csrfToken = await browser.openLoginForm()
+    const form = { email: 'erin@example.com', password: PASSWORD, csrf_token: csrfToken }
+    const refused = await browser.post('/accounts/login/', form)
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    expectThrottled(await attempt(server, 'erin@example.com', PASSWORD), 5)
   })
 
   it('logs the lock and the refusals, without the email', () => {
