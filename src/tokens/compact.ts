@@ -3,6 +3,7 @@
  * accepts tokens shaped exactly as it issues them, so anything a verifier elsewhere might
  * read differently is refused before a signature is even checked.
  */
+import { nestingDepth } from '../core/nesting-depth.js'
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/
 const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'typ', 'kid'])
@@ -65,21 +66,10 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | null {
   }
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-  if (nestingDepth(value) > MAX_NESTING_DEPTH) return null
+  if (nestingDepth(value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return null
   if (JSON.stringify(value) !== text) return null
 
   return value as Record<string, unknown>
-}
-
-/** How deep objects and arrays nest in a parsed value, counting only as far as the limit. */
-function nestingDepth(value: unknown, depth = 0): number {
-  if (depth > MAX_NESTING_DEPTH || typeof value !== 'object' || value === null) return depth
-
-  let deepest = depth + 1
-  for (const child of Object.values(value)) {
-    deepest = Math.max(deepest, nestingDepth(child, depth + 1))
-  }
-  return deepest
 }
 
 /** Only `alg`, `typ: JWT` and `kid`: no `crit`, `b64`, `jku`, `jwk`, `x5u`, `x5c`. */
