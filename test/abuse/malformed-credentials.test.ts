@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimsOf, createUser, login, postJson, type Tokens } from '../support/api.js'
 import { TEST_KEY, b64u, resigned } from '../support/jwt.js'
 import { startServer, type RunningServer } from '../support/server.js'
+import { SESSION_COOKIE, webLogin } from '../support/web.js'
 
 let server: RunningServer
 let alice: Tokens
@@ -173,6 +174,33 @@ describe('garbage tokens and cookies give the generic error, never 500 (B08)', (
         for (const line of response.headers.getSetCookie()) {
           if (!/^[^=]*session[^=]*=/i.test(line)) continue
           expect(line, `${path} ${cookie.slice(0, 30)}`).toMatch(/^[^=]+=;.*Max-Age=0/i)
+        }
+      }
+    }
+  })
+})
+
+describe('a web session cookie with one character changed (B08)', () => {
+  it('is refused like no cookie: a redirect to the login page, no new session', async () => {
+    const browser = await webLogin(server, 'alice@example.com')
+    const cookie = browser.sessionCookie()
+    const control = await server.request('/accounts/profile/', {
+      headers: { cookie: `${SESSION_COOKIE}=${cookie}` },
+    })
+    expect(control.status).toBe(200)
+
+    for (const index of [0, 20, cookie.length - 1]) {
+      const original = cookie[index] as string
+      const flipped =
+        cookie.slice(0, index) + (original === 'A' ? 'B' : 'A') + cookie.slice(index + 1)
+      for (const path of ['/accounts/profile/', '/api/protected/']) {
+        const response = await server.request(path, {
+          headers: { cookie: `${SESSION_COOKIE}=${flipped}` },
+        })
+        expect(response.status, path).toBeLessThan(500)
+        expect(response.status, path).not.toBe(200)
+        for (const line of response.headers.getSetCookie()) {
+          expect(line).not.toMatch(new RegExp(`^${SESSION_COOKIE}=[^;]+`))
         }
       }
     }
