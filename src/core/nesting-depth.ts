@@ -1,6 +1,6 @@
 /**
  * How deep objects and arrays nest in a parsed JSON value (a scalar is 0, `{}` is 1).
- * Counting stops past `limit`, so a hostile value costs no more than the limit to measure;
+ * Counting stops once past `limit`, so a hostile value is never walked to its bottom:
  * a result over `limit` means "too deep".
  */
 export function nestingDepth(value: unknown, limit: number, depth = 0): number {
