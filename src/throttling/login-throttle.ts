@@ -1,4 +1,5 @@
 import { emailKey } from '../accounts/email.js'
+import type { Settings } from '../config/settings.js'
 import { nowSeconds, type Clock } from '../core/clock.js'
 import { GatehouseError } from '../core/errors.js'
 import type { EventSink } from '../core/events.js'
@@ -8,14 +9,7 @@ import { addressKey } from './address-key.js'
 import { AttemptQueue } from './attempt-queue.js'
 
 /** The thresholds, from `GATEHOUSE_LOGIN_*` (see docs/abuse-resistance.md). */
-export interface LoginThrottleSettings {
-  failuresPerAccount: number
-  failuresPerAddress: number
-  failuresGlobal: number
-  windowSeconds: number
-  lockBaseSeconds: number
-  lockMaxSeconds: number
-}
+export type LoginThrottleSettings = Settings['loginThrottle']
 
 /**
  * What the throttle needs from storage: counters changed atomically, each in one step, so
