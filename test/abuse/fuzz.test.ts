@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { PASSWORD, createUser, login, type Tokens } from '../support/api.js'
 import { b64u } from '../support/jwt.js'
+import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 /** Bounded: about 2,500 requests, well under a minute on two cores. */
@@ -298,7 +299,7 @@ describe('generated requests against the real server', () => {
     // Enough logins reached the password hash to matter.
     expect(seen.get('invalid_credentials') ?? 0, JSON.stringify([...seen])).toBeGreaterThan(20)
 
-    const logs = server.logs.join('\n')
+    const logs = (await settledLogs(server)).join('\n')
     expect(secretsSent.size).toBeGreaterThan(100)
     for (const secret of secretsSent) expect(logs.includes(secret), secret).toBe(false)
   }, 180_000)

@@ -12,6 +12,7 @@ import {
   refresh,
   sleep,
 } from '../support/api.js'
+import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 import { WebClient } from '../support/web.js'
 
@@ -179,8 +180,8 @@ describe('brute force on one account (B25): limit 10, lock 5 s doubling to 10 s'
     expectThrottled(await attempt(server, 'erin@example.com', PASSWORD), 5)
   })
 
-  it('logs the lock and the refusals, without the email', () => {
-    const lines = server.logs.filter((line) => /"event":"login\.(throttled|locked)"/.test(line))
+  it('logs the lock and the refusals, without the email', async () => {
+    const lines = (await settledLogs(server)).filter((line) => /"event":"login\.(throttled|locked)"/.test(line))
     expect(lines.some((line) => line.includes('"event":"login.locked"'))).toBe(true)
     expect(lines.some((line) => line.includes('"scope":"account"'))).toBe(true)
     for (const line of lines) expect(line).not.toContain('@example.com')
