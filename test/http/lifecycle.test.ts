@@ -14,6 +14,7 @@ import {
   sleep,
   type Tokens,
 } from '../support/api.js'
+import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 let server: RunningServer
@@ -96,7 +97,7 @@ describe('reuse detection', () => {
       await expectError(await refresh(short, first.refresh), 401, 'token_not_valid')
       await expectError(await refresh(short, second.refresh), 401, 'token_not_valid')
       await expectError(await getProtected(short, second.access), 401, 'token_not_valid')
-      expect(short.logs.join('\n')).toContain('"event":"refresh.reuse_detected"')
+      expect((await settledLogs(short)).join('\n')).toContain('"event":"refresh.reuse_detected"')
     } finally {
       await short.stop()
     }
