@@ -457,21 +457,6 @@ export function describeStorageConformance(createDatabase: CreateDatabase): void
       },
       close: async () => {},
     }))
-
-    it('deletes counters idle since a time, and counts them', async () => {
-      const idle = `idle-${uniqueId()}`
-      const blocked = `blocked-${uniqueId()}`
-      const busy = `busy-${uniqueId()}`
-      await storage.incrementCounter(idle, NOW - 1000, 60)
-      await storage.incrementCounter(blocked, NOW - 1000, 60)
-      await storage.blockCounter(blocked, NOW + 1000)
-      await storage.incrementCounter(busy, NOW, 60)
-
-      expect(await storage.deleteCountersIdleSince(NOW - 500)).toBeGreaterThanOrEqual(1)
-      expect(await storage.readCounter(idle)).toBeNull()
-      expect(await storage.readCounter(blocked)).not.toBeNull()
-      expect(await storage.readCounter(busy)).not.toBeNull()
-    })
   })
 }
 
@@ -573,6 +558,21 @@ export function describeCounterStoreConformance(open: () => Promise<CounterBacke
       count: 1,
       blockedUntil: null,
     })
+  })
+
+  it('deletes counters idle since a time, and counts them', async () => {
+    const idle = `idle-${uniqueId()}`
+    const blocked = `blocked-${uniqueId()}`
+    const busy = `busy-${uniqueId()}`
+    await counters.incrementCounter(idle, NOW - 1000, 60)
+    await counters.incrementCounter(blocked, NOW - 1000, 60)
+    await counters.blockCounter(blocked, NOW + 1000)
+    await counters.incrementCounter(busy, NOW, 60)
+
+    expect(await counters.deleteCountersIdleSince(NOW - 500)).toBeGreaterThanOrEqual(1)
+    expect(await counters.readCounter(idle)).toBeNull()
+    expect(await counters.readCounter(blocked)).not.toBeNull()
+    expect(await counters.readCounter(busy)).not.toBeNull()
   })
 
   it('counts every one of many concurrent increments from several instances exactly once', async () => {
