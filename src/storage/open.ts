@@ -1,4 +1,8 @@
-import { connectPostgres, isPostgresUnavailable, isPostgresUniqueViolation } from './postgres/connect.js'
+import {
+  connectPostgres,
+  isPostgresUnavailable,
+  isPostgresUniqueViolation,
+} from './postgres/connect.js'
 import { connectRedis, isRedisUnavailable } from './redis/connect.js'
 import { RedisCounterStore } from './redis/counter-store.js'
 import { SqlStorage } from './sql/sql-storage.js'

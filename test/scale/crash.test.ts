@@ -7,7 +7,14 @@ import { describeWithServices } from '../support/services.js'
 
 const CLIENTS = 12
 const REFRESHES_ON_VICTIM_BEFORE_KILL = 40
-const REFRESHES_PER_CLIENT_AFTER_KILL = 8
+/** Refreshes each client makes on the survivors after the kill. */
+const AFTER_KILL = 8
+
+interface SessionRow extends Record<string, unknown> {
+  id: string
+  refresh_jti: string
+  ended_at: number | null
+}
 
 /** What one client saw during the storm. */
 interface Client {
@@ -30,11 +37,11 @@ describeWithServices(['postgres', 'redis'], 'an instance killed during a refresh
 
   beforeAll(async () => {
     instances = await startInstances({ redis: true })
-    const [first, second, third] = instances.servers as [RunningServer, RunningServer, RunningServer]
-    survivors = [first, second]
-    victim = third
+    const [first, second, third] = instances.servers
+    survivors = [first!, second!]
+    victim = third!
 
-    await createUser(first, 'storm@example.com')
+    await createUser(first!, 'storm@example.com')
     clients = []
     for (let index = 0; index < CLIENTS; index += 1) {
       const tokens = await login(instances.servers[index % 3]!, 'storm@example.com')
@@ -100,7 +107,7 @@ describeWithServices(['postgres', 'redis'], 'an instance killed during a refresh
     offset: number,
     step: (client: Client, server: RunningServer) => Promise<void>,
   ): Promise<void> {
-    for (let round = offset; client.refreshesAfterKill < REFRESHES_PER_CLIENT_AFTER_KILL; round += 1) {
+    for (let round = offset; client.refreshesAfterKill < AFTER_KILL; round += 1) {
       if (round > offset + 5000) throw new Error('the victim was never killed')
       const pool = killed ? survivors : instances.servers
       if (killed) client.refreshesAfterKill += 1
@@ -131,7 +138,7 @@ describeWithServices(['postgres', 'redis'], 'an instance killed during a refresh
       client.tokens = (await response.json()) as Tokens
     }
 
-    const rows = await instances.database.query<{ id: string; refresh_jti: string; ended_at: null }>(
+    const rows = await instances.database.query<SessionRow>(
       'select id, refresh_jti, ended_at from sessions',
     )
     expect(rows).toHaveLength(CLIENTS)

@@ -52,8 +52,8 @@ async function refreshed(server: RunningServer, token: string): Promise<Tokens> 
 }
 
 function countLogLines(servers: RunningServer[], event: string): number {
-  return servers.flatMap((server) => server.logs).filter((line) => line.includes(`"event":"${event}"`))
-    .length
+  const lines = servers.flatMap((server) => server.logs)
+  return lines.filter((line) => line.includes(`"event":"${event}"`)).length
 }
 
 describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and Redis', () => {
@@ -92,12 +92,15 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     }
 
     const sid = claimsOf(tokens.refresh).sid
-    const [row] = await instances.database.query('select refresh_jti from sessions where id = $1', [sid])
+    const [row] = await instances.database.query(
+      'select refresh_jti from sessions where id = $1',
+      [sid],
+    )
     expect(row!.refresh_jti).toBe(claimsOf(tokens.refresh).jti)
     expect(new Set(spent.map((token) => claimsOf(token).jti)).size).toBe(12)
   })
 
-  it('answers 20 simultaneous refreshes spread over three instances with one successor', async () => {
+  it('answers 20 simultaneous refreshes over three instances with one successor', async () => {
     const tokens = await login(servers[0]!, 'alice@example.com')
 
     const responses = await Promise.all(
@@ -197,7 +200,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     for (const tokens of sessions) await expectRefusedEverywhere(servers, tokens.access, endedAt)
   })
 
-  it('catches up an end the fan-out never carried, from the database, within the bound', async () => {
+  it('catches up an end the fan-out never carried from the database, in the bound', async () => {
     await createUser(servers[0]!, 'carol@example.com')
     const tokens = await login(servers[0]!, 'carol@example.com')
     await expectAcceptedEverywhere(servers, tokens.access)
@@ -211,7 +214,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     await expectRefusedEverywhere(servers, tokens.access, Date.now())
   })
 
-  it('spreads a key rotation made with the CLI to every instance without refusing a token', async () => {
+  it('spreads a CLI key rotation to every instance without refusing a token', async () => {
     const clients = await Promise.all(servers.map((server) => login(server, 'alice@example.com')))
     const oldKid = headerOf(clients[0]!.access).kid
     const failures: string[] = []
@@ -293,7 +296,7 @@ describeWithServices(['postgres'], 'three instances on PostgreSQL without Redis'
     await expectRefusedEverywhere(servers, tokens.access, Date.now())
   })
 
-  it('answers 20 simultaneous refreshes spread over three instances with one successor', async () => {
+  it('answers 20 simultaneous refreshes over three instances with one successor', async () => {
     const { servers } = instances
     const tokens = await login(servers[0]!, 'alice@example.com')
 

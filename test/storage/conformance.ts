@@ -279,7 +279,9 @@ export function describeStorageConformance(createDatabase: CreateDatabase): void
           rotatedAt: NOW + 1,
         }))
         const results = await Promise.all(
-          attempts.map((attempt, index) => handles[index % handles.length]!.rotateRefreshToken(attempt)),
+          attempts.map((attempt, index) =>
+            handles[index % handles.length]!.rotateRefreshToken(attempt),
+          ),
         )
 
         expect(results.filter(Boolean)).toHaveLength(1)
@@ -331,7 +333,7 @@ export function describeStorageConformance(createDatabase: CreateDatabase): void
       expect(await storage.endUserSessions(owner, NOW + 5, 'logout_all')).toEqual([keep!.id])
     })
 
-    it('lists the live sessions of a user, newest first, without ended or expired ones', async () => {
+    it('lists the live sessions of a user, newest first, not ended or expired ones', async () => {
       const owner = (await storage.insertUser(newUser()))!.id
       const older = newSession(owner, { createdAt: NOW - 20 })
       const newer = newSession(owner, { createdAt: NOW - 10 })
@@ -367,7 +369,9 @@ export function describeStorageConformance(createDatabase: CreateDatabase): void
       const live = newSession(owner, { expiresAt: NOW + 10 * 365 * 24 * HOUR })
       const endedLongAgo = newSession(owner, { expiresAt: NOW + 10 * 365 * 24 * HOUR })
       const expiredLongAgo = newSession(owner, { createdAt: NOW - 2 * HOUR, expiresAt: NOW - HOUR })
-      for (const session of [live, endedLongAgo, expiredLongAgo]) await storage.insertSession(session)
+      for (const session of [live, endedLongAgo, expiredLongAgo]) {
+        await storage.insertSession(session)
+      }
       await storage.endSession(endedLongAgo.id, NOW - HOUR, 'logout')
 
       const before = NOW - 60
@@ -575,7 +579,7 @@ export function describeCounterStoreConformance(open: () => Promise<CounterBacke
     expect(await counters.readCounter(busy)).not.toBeNull()
   })
 
-  it('counts every one of many concurrent increments from several instances exactly once', async () => {
+  it('counts each of many concurrent increments from several instances once', async () => {
     const key = `concurrent-${uniqueId()}`
     const others = [await backend.another(), await backend.another()]
     const handles = [counters, ...others.map((other) => other.counters)]

@@ -34,7 +34,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
       await database?.drop()
     })
 
-    it('fails every kind of call with storage_unavailable while cut off, and recovers', async () => {
+    it('fails every call with storage_unavailable while cut off, and recovers', async () => {
       await storage.ping()
       await proxy.cut()
 

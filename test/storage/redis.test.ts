@@ -66,7 +66,7 @@ describeWithServices(['redis'], 'Redis counter store', () => {
     }
   })
 
-  it('keeps the counters of a storage opened with a Redis URL in Redis, not the database', async () => {
+  it('keeps the counters of storage opened with a Redis URL in Redis, not in SQL', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'))
     const url = `sqlite:${join(directory, 'gatehouse.sqlite3')}`
     const withRedis = await openStorage(url, {

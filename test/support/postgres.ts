@@ -36,7 +36,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     terminateConnections: async () => {
       const rows = await adminQuery(
         adminUrl,
-        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where datname = $1 and pid <> pg_backend_pid()`,
         [name],
       )
       return rows.length

@@ -39,10 +39,18 @@ export function isPostgresUniqueViolation(error: unknown): boolean {
 const UNAVAILABLE_STATES = /^(08|53|57|58)/
 
 // node-postgres reports a lost or never-made connection with these messages and no code.
-const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Connection ended/i
+const UNAVAILABLE_MESSAGES = new RegExp(
+  [
+    'Connection terminated',
+    'Connection ended',
+    'timeout exceeded when trying to connect',
+    'Query read timeout',
+    'not queryable',
+  ].join('|'),
+  'i',
+)
 
-/** True when PostgreSQL could not be reached or dropped the connection; such a request is a 503. */
+/** True when PostgreSQL could not be reached or dropped the connection: a 503, not a 500. */
 export function isPostgresUnavailable(error: unknown): boolean {
   if (isSocketError(error)) return true
 

@@ -24,14 +24,17 @@ export function connectRedis(url: string): Redis {
   return client
 }
 
-const UNAVAILABLE_MESSAGES =
-  /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries|^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|OOM) /
+// ioredis's own words for a lost connection, then the replies of a Redis that cannot serve.
+const LOST_CONNECTION =
+  /Connection is closed|Command timed out|Stream isn't writeable|Reached the max retries/
+const CANNOT_SERVE = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|OOM) /
 
 /** True when Redis could not be reached or cannot serve now; such a request is a 503. */
 export function isRedisUnavailable(error: unknown): boolean {
   if (isSocketError(error)) return true
   if (!(error instanceof Error)) return false
-  return error.name === 'MaxRetriesPerRequestError' || UNAVAILABLE_MESSAGES.test(error.message)
+  if (error.name === 'MaxRetriesPerRequestError') return true
+  return LOST_CONNECTION.test(error.message) || CANNOT_SERVE.test(error.message)
 }
 
 /** A Lua script run by its SHA-1, sent whole only when Redis does not know it yet. */

@@ -74,7 +74,11 @@ export class RedisCounterStore implements CounterStore {
   async readCounter(key: string): Promise<CounterState | null> {
     const [count, started, blocked] = await this.client.hmget(this.keyOf(key), 'c', 'w', 'b')
     if (count === null || started === null) return null
-    return { count: Number(count), windowStartedAt: Number(started), blockedUntil: optionalNumber(blocked) }
+    return {
+      count: Number(count),
+      windowStartedAt: Number(started),
+      blockedUntil: optionalNumber(blocked),
+    }
   }
 
   async blockCounter(key: string, until: number): Promise<void> {
