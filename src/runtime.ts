@@ -2,10 +2,11 @@ import type { Logger } from 'pino'
 
 import { loadSettings } from './config/load.js'
 import type { Settings } from './config/settings.js'
+import type { EventSink } from './core/events.js'
 import { Gatehouse } from './gatehouse.js'
 import { loggingEvents } from './server-logger.js'
+import type { SessionFanOut } from './sessions/session-fan-out.js'
 import { openStorage } from './storage/open.js'
-import { RedisSessionFanOut } from './storage/redis/session-fan-out.js'
 
 /**
  * Opens storage (migrating it), with the counters and the fan-out of ended sessions in
@@ -22,7 +23,7 @@ export async function openGatehouse(
     redisKeyPrefix: settings.redisKeyPrefix,
   })
   const fanOut = settings.redisUrl
-    ? new RedisSessionFanOut(settings.redisUrl, settings.redisKeyPrefix, events)
+    ? await openFanOut(settings.redisUrl, settings.redisKeyPrefix, events)
     : undefined
   const gatehouse = new Gatehouse({ settings, storage, events, fanOut })
 
@@ -33,4 +34,10 @@ export async function openGatehouse(
     throw error
   }
   return gatehouse
+}
+
+/** The Redis fan-out, imported only when configured, as the database drivers are. */
+async function openFanOut(url: string, prefix: string, events: EventSink): Promise<SessionFanOut> {
+  const { RedisSessionFanOut } = await import('./storage/redis/session-fan-out.js')
+  return new RedisSessionFanOut(url, prefix, events)
 }

@@ -1,13 +1,5 @@
-import {
-  connectPostgres,
-  isPostgresUnavailable,
-  isPostgresUniqueViolation,
-} from './postgres/connect.js'
-import { connectRedis, isRedisUnavailable } from './redis/connect.js'
-import { RedisCounterStore } from './redis/counter-store.js'
 import { SqlStorage } from './sql/sql-storage.js'
-import { connectSqlite, isSqliteUnavailable, isSqliteUniqueViolation } from './sqlite/connect.js'
-import type { Storage } from './types.js'
+import type { CounterStore, Storage } from './types.js'
 import { reportUnavailable } from './unavailable.js'
 import { withCounterStore } from './with-counter-store.js'
 
@@ -23,12 +15,13 @@ export interface OpenStorageOptions {
 /**
  * Opens storage from a `sqlite:<path>` or `postgres://...` URL, with the counters in Redis
  * when a Redis URL is given. A backend that cannot be reached fails with
- * `storage_unavailable` or `cache_unavailable`.
+ * `storage_unavailable` or `cache_unavailable`. Each driver is imported only when its URL
+ * is used, so a SQLite deployment never loads `pg` or `ioredis` (faster start).
  */
 export async function openStorage(url: string, options: OpenStorageOptions = {}): Promise<Storage> {
-  const database = openDatabase(url)
+  const database = isSqliteUrl(url) ? await openSqlite(url) : await openPostgres(url)
   const storage = options.redisUrl
-    ? withCounterStore(database, openRedisCounters(options.redisUrl, options.redisKeyPrefix))
+    ? withCounterStore(database, await openRedisCounters(options.redisUrl, options.redisKeyPrefix))
     : database
 
   if (options.migrate) {
@@ -47,18 +40,29 @@ export function isSqliteUrl(url: string): boolean {
   return url.startsWith('sqlite:')
 }
 
-function openDatabase(url: string): Storage {
-  if (isSqliteUrl(url)) {
-    const db = connectSqlite(url.slice('sqlite:'.length))
-    const storage = new SqlStorage(db, 'sqlite', isSqliteUniqueViolation)
-    return reportUnavailable(storage, isSqliteUnavailable, 'storage_unavailable')
-  }
+async function openSqlite(url: string): Promise<Storage> {
+  const { connectSqlite, isSqliteUnavailable, isSqliteUniqueViolation } = await import(
+    './sqlite/connect.js'
+  )
+  const path = url.slice('sqlite:'.length)
+  const storage = new SqlStorage(connectSqlite(path), 'sqlite', isSqliteUniqueViolation)
+  return reportUnavailable(storage, isSqliteUnavailable, 'storage_unavailable')
+}
 
+async function openPostgres(url: string): Promise<Storage> {
+  const { connectPostgres, isPostgresUnavailable, isPostgresUniqueViolation } = await import(
+    './postgres/connect.js'
+  )
   const storage = new SqlStorage(connectPostgres(url), 'postgres', isPostgresUniqueViolation)
   return reportUnavailable(storage, isPostgresUnavailable, 'storage_unavailable')
 }
 
-function openRedisCounters(url: string, prefix = 'gatehouse:') {
+async function openRedisCounters(
+  url: string,
+  prefix = 'gatehouse:',
+): Promise<CounterStore & { close(): Promise<void> }> {
+  const { connectRedis, isRedisUnavailable } = await import('./redis/connect.js')
+  const { RedisCounterStore } = await import('./redis/counter-store.js')
   const counters = new RedisCounterStore(connectRedis(url), prefix)
   return reportUnavailable(counters, isRedisUnavailable, 'cache_unavailable')
 }
