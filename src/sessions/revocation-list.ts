@@ -1,4 +1,4 @@
-import { nowSeconds, type Clock } from '../core/clock.js'
+import { monotonicMilliseconds, nowSeconds, type Clock } from '../core/clock.js'
 import type { EventSink } from '../core/events.js'
 import type { SessionStore } from '../storage/types.js'
 import type { FanOutReceiver } from './session-fan-out.js'
@@ -61,7 +61,7 @@ export class RevocationList implements FanOutReceiver {
 
     const syncedAt = this.lastSyncStartedAtMilliseconds
     if (syncedAt === undefined) return false
-    if (this.clock.nowMilliseconds() - syncedAt <= this.maxAgeMilliseconds) return true
+    if (monotonicMilliseconds() - syncedAt <= this.maxAgeMilliseconds) return true
 
     const liveSince = this.channelLiveSinceMilliseconds
     return liveSince !== null && liveSince <= syncedAt
@@ -69,7 +69,7 @@ export class RevocationList implements FanOutReceiver {
 
   /** Reads the sessions ended since the last sync; true when storage answered. */
   async sync(): Promise<boolean> {
-    const startedAtMilliseconds = this.clock.nowMilliseconds()
+    const startedAtMilliseconds = monotonicMilliseconds()
     const startedAt = nowSeconds(this.clock)
     const since = (this.syncedFrom ?? startedAt - this.retentionSeconds) - SYNC_OVERLAP_SECONDS
 
@@ -96,7 +96,7 @@ export class RevocationList implements FanOutReceiver {
   }
 
   channelLive(): void {
-    this.channelLiveSinceMilliseconds = this.clock.nowMilliseconds()
+    this.channelLiveSinceMilliseconds = monotonicMilliseconds()
     this.events('revocation.fanout_live', {})
   }
 

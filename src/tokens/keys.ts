@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import { createSigner, createVerifier } from 'fast-jwt'
 
 import type { JwtAlgorithm } from '../config/settings.js'
-import { nowSeconds, type Clock } from '../core/clock.js'
+import { monotonicMilliseconds, nowSeconds, type Clock } from '../core/clock.js'
 import { GatehouseError } from '../core/errors.js'
 import { randomId, type Random } from '../core/random.js'
 import type { KeyStore, SigningKeyRecord } from '../storage/types.js'
@@ -105,7 +105,7 @@ export class KeyRing {
     if (!this.signing) throw new Error('KeyRing.load() has not run')
 
     const pending = this.pending
-    if (pending && this.clock.nowMilliseconds() >= pending.activatesAtMilliseconds) {
+    if (pending && monotonicMilliseconds() >= pending.activatesAtMilliseconds) {
       this.signing = pending.key
       this.pending = undefined
     }
@@ -150,7 +150,7 @@ export class KeyRing {
       // Another instance may not have loaded the new key yet: keep signing with the one
       // every instance knows until it has.
       this.install(keys, current)
-      this.pending = { key: signing, activatesAtMilliseconds: this.clock.nowMilliseconds() + delay }
+      this.pending = { key: signing, activatesAtMilliseconds: monotonicMilliseconds() + delay }
     } else {
       this.install(keys, signing)
     }
