@@ -58,7 +58,8 @@ describe('propagation delays on a clock the application controls', () => {
       email: 'alice@example.com',
       password: 'a long passphrase',
     })
-    const tokens = await instance.sessions.startApiSession(user, { userAgent: null, clientIp: null })
+    const client = { userAgent: null, clientIp: null }
+    const tokens = await instance.sessions.startApiSession(user, client)
 
     clock.advanceSeconds(60)
     expect(instance.sessions.authenticateAccessToken(tokens.access).userId).toBe(user.id)
