@@ -8,7 +8,7 @@ import type { CounterStore } from '../storage/types.js'
 import { addressKey } from './address-key.js'
 import { AttemptQueue } from './attempt-queue.js'
 
-/** The thresholds, from `GATEHOUSE_LOGIN_*` (see docs/abuse-resistance.md). */
+/** The thresholds, from `GATEHOUSE_LOGIN_*` (see the README, "Abuse resistance"). */
 export type LoginThrottleSettings = Settings['loginThrottle']
 
 /**
