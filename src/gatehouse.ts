@@ -7,12 +7,16 @@ import { silentEvents, type EventSink } from './core/events.js'
 import { cryptoRandom, type Random } from './core/random.js'
 import { PasswordHasher } from './passwords/hasher.js'
 import { RevocationList } from './sessions/revocation-list.js'
+import type { SessionFanOut } from './sessions/session-fan-out.js'
 import {
   SessionService,
   type ClientInfo,
   type TokenPair,
+  type WebSessionStart,
 } from './sessions/session-service.js'
 import type { Storage, UserRecord } from './storage/types.js'
+import { LoginThrottle } from './throttling/login-throttle.js'
+import { RateLimiter } from './throttling/rate-limit.js'
 import { KeyRing } from './tokens/keys.js'
 import { TokenService, type AccessClaimsHook } from './tokens/token-service.js'
 
@@ -25,6 +29,8 @@ export interface GatehouseOptions {
   events?: EventSink
   /** Adds an application's claims to every access token. */
   accessTokenClaims?: AccessClaimsHook
+  /** Tells every instance at once about ended sessions (Redis pub/sub); optional. */
+  fanOut?: SessionFanOut | undefined
 }
 
 /**
@@ -39,8 +45,12 @@ export class Gatehouse {
   readonly revocations: RevocationList
   readonly sessions: SessionService
   readonly accounts: AccountService
+  readonly loginThrottle: LoginThrottle
+  /** Per-address limit on the refresh, verify and blacklist endpoints. */
+  readonly tokenRequests: RateLimiter
   readonly clock: Clock
   private readonly events: EventSink
+  private readonly fanOut: SessionFanOut | undefined
   private readonly timers: NodeJS.Timeout[] = []
 
   constructor(options: GatehouseOptions) {
@@ -53,12 +63,18 @@ export class Gatehouse {
     this.storage = storage
     this.clock = clock
     this.events = events
+    this.fanOut = options.fanOut
+    const activationDelay = signingKeyActivationDelayMilliseconds(settings)
     this.keys = new KeyRing(
       storage,
       {
         algorithm: settings.jwtAlgorithm,
         environmentSecret: settings.signingKey,
-        verificationGraceSeconds: longestTokenLifetime(settings) + settings.clockToleranceSeconds,
+        verificationGraceSeconds:
+          longestTokenLifetime(settings) +
+          settings.clockToleranceSeconds +
+          Math.ceil(activationDelay / 1000),
+        activationDelayMilliseconds: activationDelay,
       },
       clock,
       random,
@@ -79,6 +95,8 @@ export class Gatehouse {
       random,
       events,
     )
+    const fanOut = this.fanOut
+    if (fanOut) this.sessions.onSessionsEnded((ids, endedAt) => fanOut.publish(ids, endedAt))
     const hasher = new PasswordHasher(settings.passwordHash)
     this.accounts = new AccountService(
       storage,
@@ -88,6 +106,17 @@ export class Gatehouse {
       events,
       // No older than a revocation made elsewhere may be: see RecentUsers.
       new RecentUsers(clock, settings.revocationSyncIntervalMilliseconds),
+    )
+    this.loginThrottle = new LoginThrottle(storage, settings.loginThrottle, clock, events)
+    this.tokenRequests = new RateLimiter(
+      storage,
+      {
+        name: 'token',
+        requestsPerWindow: settings.tokenRequestsPerAddress,
+        windowSeconds: settings.tokenRequestWindowSeconds,
+      },
+      clock,
+      events,
     )
   }
 
@@ -102,6 +131,8 @@ export class Gatehouse {
    * made elsewhere, and deleting what has expired.
    */
   startBackgroundWork(): void {
+    this.revocations.requireCurrentWithin(revocationBoundMilliseconds(this.settings))
+    this.fanOut?.listen(this.revocations)
     this.every(this.settings.revocationSyncIntervalMilliseconds, async () => {
       await this.revocations.sync()
       if (await this.keys.reload().catch(() => false)) this.tokens.forgetVerified()
@@ -113,6 +144,7 @@ export class Gatehouse {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer)
+    await this.fanOut?.close()
     await this.storage.close()
   }
 
@@ -145,6 +177,25 @@ export class Gatehouse {
     await this.sessions.endUserSessions(user.id, 'password_changed')
 
     return this.sessions.startApiSession(user, client)
+  }
+
+  /**
+   * The web form's password change: as `changePassword`, every session of the user ends,
+   * and the caller continues in a new web session, whose cookie the caller sets.
+   */
+  async changePasswordWeb(
+    user: UserRecord,
+    oldPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<WebSessionStart> {
+    if (!(await this.accounts.checkPassword(user, oldPassword))) {
+      throw new GatehouseError('invalid_old_password', 'The current password is not correct.')
+    }
+    await this.accounts.setPassword(user, newPassword)
+    await this.sessions.endUserSessions(user.id, 'password_changed')
+
+    return this.sessions.startWebSession(user, client)
   }
 
   /** Sets a password administratively (CLI); ends all of the user's sessions. */
@@ -187,7 +238,11 @@ export class Gatehouse {
   }
 
   private async checkCredentials(email: string, password: string, client: ClientInfo) {
-    const { user, failure } = await this.accounts.verifyCredentials(email, password)
+    const { user, failure } = await this.loginThrottle.attempt(
+      { email, clientIp: client.clientIp },
+      () => this.accounts.verifyCredentials(email, password),
+      (check) => check.user !== null,
+    )
     if (!user) {
       this.events('login.failed', { reason: failure, clientIp: client.clientIp })
       throw new GatehouseError('invalid_credentials', 'Invalid credentials')
@@ -208,13 +263,33 @@ export class Gatehouse {
     const timer = setInterval(() => {
       if (running) return
       running = true
-      task().finally(() => {
-        running = false
-      })
+      // Each task reports its own failures; this only keeps a rejection from going unhandled.
+      void task()
+        .catch(() => undefined)
+        .finally(() => {
+          running = false
+        })
     }, milliseconds)
     timer.unref()
     this.timers.push(timer)
   }
+}
+
+/**
+ * How long after a session ends every instance refuses its tokens: 1 s with the default
+ * sync interval of 250 ms. An instance that cannot confirm its revocation list for this
+ * long refuses access tokens (503) instead of trusting them.
+ */
+export function revocationBoundMilliseconds(settings: Settings): number {
+  return Math.max(1000, 4 * settings.revocationSyncIntervalMilliseconds)
+}
+
+/**
+ * How long a new signing key only verifies before it signs. Every instance reloads keys on
+ * the sync interval, so by then each one knows the new key and accepts its tokens.
+ */
+function signingKeyActivationDelayMilliseconds(settings: Settings): number {
+  return 2 * settings.revocationSyncIntervalMilliseconds
 }
 
 function longestTokenLifetime(settings: Settings): number {

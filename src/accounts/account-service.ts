@@ -7,6 +7,9 @@ import type { UserRecord, UserStore } from '../storage/types.js'
 import { emailKey, hasControlCharacters, validateNewEmail } from './email.js'
 import type { RecentUsers } from './recent-users.js'
 
+// Half of a UTF-16 pair on its own: not text, and hashed as U+FFFD it would equal others.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 export interface NewAccount {
   email: string
   password: string
@@ -59,6 +62,9 @@ export class AccountService {
    * and inactive user cost the same hash; the reason is for logs, never for the client.
    */
   async verifyCredentials(email: string, password: string): Promise<CredentialCheck> {
+    if (LONE_SURROGATE.test(password)) {
+      throw new GatehouseError('invalid_request', 'The password is not valid Unicode text.')
+    }
     if (hasControlCharacters(email)) {
       throw new GatehouseError('invalid_request', 'The email holds characters no email can hold.')
     }

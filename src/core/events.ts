@@ -7,7 +7,8 @@ export type EventName =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
-  | 'refresh.succeeded'
+  | 'login.locked'
+  | 'requests.throttled'
   | 'refresh.refused'
   | 'refresh.reuse_detected'
   | 'session.ended'
@@ -17,10 +18,12 @@ export type EventName =
   | 'user.deactivated'
   | 'user.activated'
   | 'user.deleted'
-  | 'keys.rotated'
-  | 'keys.generated'
   | 'sessions.flushed'
   | 'revocation.sync_failed'
+  | 'revocation.sync_recovered'
+  | 'revocation.fanout_live'
+  | 'revocation.fanout_lost'
+  | 'revocation.publish_failed'
 
 export type EventFields = Record<string, string | number | boolean | null | undefined>
 

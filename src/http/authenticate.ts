@@ -4,6 +4,10 @@ import { GatehouseError } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
 import type { UserRecord } from '../storage/types.js'
 import { sendError } from './error-responses.js'
+import { refuseCrossSite } from './same-site.js'
+import { cookiePolicy, hasCookie, markPrivate } from './web/cookies.js'
+import { CSRF_HEADER, tokensMatch } from './web/csrf.js'
+import { loadWebSession, type WebContext } from './web/web-session.js'
 
 /** Who a request is from, once a guard let it through. */
 export interface RequestIdentity {
@@ -22,7 +26,7 @@ declare module 'fastify' {
 }
 
 /**
- * A preHandler that sets `request.identity` or answers 401: either calls `done` or returns
+ * A preHandler that sets `request.identity` or answers 401: it either calls `done` or returns
  * a promise, as Fastify allows.
  */
 export type ApiGuard = (
@@ -72,6 +76,63 @@ export function requireBearer(gatehouse: Gatehouse): ApiGuard {
   }
 }
 
+// RFC 9110 section 9.2.1: the methods that change nothing, which need no CSRF token.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * The guard for API routes: a Bearer access token, or else the web session cookie. One
+ * session model backs both, so a session ended anywhere refuses both. An `Authorization`
+ * header decides alone: a bad token is refused even when a good cookie comes with it.
+ */
+export function requireSession(gatehouse: Gatehouse): ApiGuard {
+  const bearer = requireBearer(gatehouse)
+  const context: WebContext = { gatehouse, cookies: cookiePolicy(gatehouse.settings.secureCookies) }
+
+  // Not async: a Bearer request stays on the synchronous path (see requireBearer); only the
+  // cookie path, which reads storage, answers with a promise.
+  return (request, reply, done) => {
+    if (request.headers.authorization !== undefined) return bearer(request, reply, done)
+    if (!hasCookie(request, context.cookies.sessionName)) return bearer(request, reply, done)
+
+    return authenticateCookie(context, request, reply)
+  }
+}
+
+/**
+ * The cookie half of `requireSession`. A browser sends the cookie with any request, another
+ * site's too, so an unsafe method also needs the same origin and the session's CSRF token in
+ * the `X-CSRF-Token` header, which only a page of ours can know.
+ */
+async function authenticateCookie(
+  context: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  // The answer depends on the cookie: never cache it, never serve it to another browser.
+  markPrivate(reply)
+
+  const web = await loadWebSession(context, request)
+  if (!web) return sendError(reply, 'not_authenticated', 'The session has ended or is not valid.')
+
+  // A page's script reads the token here for its next unsafe request. Another origin cannot:
+  // without CORS, a cross-origin script sees no response header.
+  reply.header('X-CSRF-Token', web.csrfToken)
+
+  if (!SAFE_METHODS.has(request.method)) {
+    refuseCrossSite(request)
+    if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {
+      throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
+    }
+  }
+
+  request.identity = {
+    userId: web.user.id,
+    sessionId: web.session.id,
+    credential: 'cookie',
+    user: web.user,
+  }
+}
+
 /**
  * The active user behind an identity when they were read a moment ago (see RecentUsers),
  * without waiting; undefined when storage has to be asked.
@@ -95,14 +156,16 @@ export async function requireUser(
   freshness: 'current' | 'recent' = 'current',
 ): Promise<UserRecord> {
   const identity = request.identity
-  if (!identity) throw new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
+  if (!identity)
+    throw new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
   if (identity.user) return identity.user
 
   const user =
     freshness === 'recent'
       ? await gatehouse.accounts.findRecentById(identity.userId)
       : await gatehouse.accounts.findById(identity.userId)
-  if (!user || !user.isActive) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
+  if (!user || !user.isActive)
+    throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
 
   identity.user = user
   return user

@@ -1,8 +1,11 @@
+import { METHODS } from 'node:http'
+
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 
 import type { Gatehouse } from '../gatehouse.js'
-import { requireBearer } from './authenticate.js'
+import { requireSession } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
+import { handleClientError } from './client-errors.js'
 import { handleError, sendError } from './error-responses.js'
 import { withLazyChildren } from './lazy-logger.js'
 import { registerAccountRoutes } from './routes/account.js'
@@ -10,6 +13,7 @@ import { registerServiceRoutes } from './routes/health.js'
 import { registerProtectedRoutes } from './routes/protected.js'
 import { registerRefreshRoutes } from './routes/refresh.js'
 import { registerTokenRoutes } from './routes/token.js'
+import { registerWebRoutes } from './routes/web.js'
 
 export interface ServerOptions {
   /** A pino logger for the server's own lines; none when absent. */
@@ -32,7 +36,18 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     // A number where a string belongs is a client error, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    // A body that stops arriving must not hold a connection forever (slowloris).
+    requestTimeout: 30_000,
+    clientErrorHandler: handleClientError,
+    // A URL that does not decode (`/%ff`) is refused before routing, with the same body.
+    frameworkErrors: handleError,
   })
+
+  // Teach the router every method Node parses, so a known path answers 405, never 404.
+  // CONNECT never reaches the router: Node hands it to a separate event.
+  for (const method of METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method)
+  }
 
   app.decorateRequest('identity', null)
   registerBodyParsers(app)
@@ -46,12 +61,13 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     done()
   })
 
-  const guard = requireBearer(gatehouse)
+  const guard = requireSession(gatehouse)
   registerTokenRoutes(app, gatehouse)
   registerRefreshRoutes(app, gatehouse)
   registerAccountRoutes(app, gatehouse, guard)
   registerProtectedRoutes(app, gatehouse, guard)
   registerServiceRoutes(app, gatehouse)
+  registerWebRoutes(app, gatehouse)
 
   return app
 }

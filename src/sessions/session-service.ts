@@ -9,6 +9,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../storage/types.js'
+import { isUnavailableError, unavailable } from '../storage/unavailable.js'
 import type { TokenClaims } from '../tokens/claims.js'
 import { tokenNotValid, type TokenService } from '../tokens/token-service.js'
 import type { RevocationList } from './revocation-list.js'
@@ -127,9 +128,15 @@ export class SessionService {
     return this.answerSpentToken(claims, user)
   }
 
-  /** Checks an access token and that its session has not ended. */
+  /**
+   * Checks an access token and that its session has not ended. Answers from memory; when
+   * the revocation list cannot vouch for itself (storage unreachable past the bound, and no
+   * live fan-out), it refuses with `storage_unavailable` rather than trust a maybe-ended
+   * session.
+   */
   authenticateAccessToken(token: string): AccessTokenIdentity {
     const claims = this.tokens.verify(token, 'access')
+    if (!this.revocations.isCurrent()) throw unavailable('storage_unavailable')
     if (this.revocations.has(claims.sid)) throw tokenNotValid()
 
     return { userId: claims.user_id, sessionId: claims.sid, claims }
@@ -165,7 +172,9 @@ export class SessionService {
     const type = tokenTypeOf(token)
     if (type === 'access') {
       const identity = this.authenticateAccessToken(token)
-      if (!(await this.loadIdentity(identity))) throw tokenNotValid()
+      // Storage out of reach: the in-memory check above holds within the revocation bound.
+      const loaded = await this.loadIdentity(identity).catch(unlessUnavailable)
+      if (loaded === null) throw tokenNotValid()
       return
     }
 
@@ -180,7 +189,10 @@ export class SessionService {
   async endSessionOfRefreshToken(refreshToken: string): Promise<void> {
     const claims = this.tokens.verify(refreshToken, 'refresh')
     const session = await this.store.findSession(claims.sid)
-    if (!session || session.userId !== claims.user_id) throw tokenNotValid()
+    // simplejwt refuses a token it has already blacklisted; an ended session is the same.
+    if (!session || session.userId !== claims.user_id || session.endedAt !== null) {
+      throw tokenNotValid()
+    }
 
     await this.endSession(session.id, 'logout')
   }
@@ -209,8 +221,11 @@ export class SessionService {
     await this.endSession(sessionId, 'ended_by_user')
   }
 
+  /** The user's sessions that can still be used: web sessions idle too long are left out. */
   async listLiveSessions(userId: number): Promise<SessionRecord[]> {
-    return this.store.listLiveSessions(userId, nowSeconds(this.clock))
+    const now = nowSeconds(this.clock)
+    const sessions = await this.store.listLiveSessions(userId, now)
+    return sessions.filter((session) => session.kind !== 'web' || !this.idleTooLong(session, now))
   }
 
   private async answerSpentToken(claims: TokenClaims, user: UserRecord): Promise<TokenPair> {
@@ -221,8 +236,10 @@ export class SessionService {
       return this.pairFor(user, session, session.refresh)
     }
 
-    await this.endSession(session.id, 'refresh_reuse')
-    this.events('refresh.reuse_detected', { userId: user.id, sessionId: session.id })
+    // Several instances may catch the same reuse at once; the one whose end wins reports it.
+    if (await this.endSession(session.id, 'refresh_reuse')) {
+      this.events('refresh.reuse_detected', { userId: user.id, sessionId: session.id })
+    }
     throw tokenNotValid()
   }
 
@@ -262,9 +279,18 @@ export class SessionService {
     return session.endedAt === null && session.expiresAt > nowSeconds(this.clock)
   }
 
+  private idleTooLong(session: SessionRecord, now: number): boolean {
+    return session.lastUsedAt + this.settings.webSessionIdleTimeoutSeconds <= now
+  }
+
   private async touch(session: SessionRecord): Promise<void> {
     const now = nowSeconds(this.clock)
-    if (now - session.lastUsedAt >= TOUCH_INTERVAL_SECONDS) await this.store.touchSession(session.id, now)
+    // Throttled, but well inside the idle timeout, or a short timeout would end busy sessions.
+    const interval = Math.min(
+      TOUCH_INTERVAL_SECONDS,
+      Math.floor(this.settings.webSessionIdleTimeoutSeconds / 2),
+    )
+    if (now - session.lastUsedAt >= interval) await this.store.touchSession(session.id, now)
   }
 
   private markEnded(sessionIds: string[], at: number, reason: string): void {
@@ -294,6 +320,12 @@ export class SessionService {
       clientIp: client.clientIp,
     }
   }
+}
+
+/** Rethrows anything but a backend found unreachable. */
+function unlessUnavailable(error: unknown): undefined {
+  if (isUnavailableError(error)) return undefined
+  throw error
 }
 
 const endedNever = { previousRefreshJti: null, rotatedAt: null, endedAt: null, endReason: null }

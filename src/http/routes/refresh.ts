@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 import type { Gatehouse } from '../../gatehouse.js'
+import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
 
 const refreshSchema = {
@@ -17,11 +18,17 @@ const verifySchema = {
 
 /**
  * simplejwt's token endpoints: refresh (rotating), verify (with revocation, unlike
- * simplejwt's) and blacklist (ends the refresh token's session).
+ * simplejwt's) and blacklist (ends the refresh token's session). All three share one limit
+ * per client address, counted before the body is read.
  */
 export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const limit = async (request: FastifyRequest) => {
+    await gatehouse.tokenRequests.hit(clientInfo(request).clientIp)
+  }
+
   endpoint(app, '/accounts/api/token/refresh/', {
     POST: {
+      onRequest: limit,
       schema: { body: refreshSchema },
       config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
       handler: async (request) => {
@@ -33,6 +40,7 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   endpoint(app, '/accounts/api/token/verify/', {
     POST: {
+      onRequest: limit,
       schema: { body: verifySchema },
       config: { invalidBodyDetail: 'Send a JSON object with a string field token.' },
       handler: async (request) => {
@@ -45,6 +53,7 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   endpoint(app, '/accounts/api/token/blacklist/', {
     POST: {
+      onRequest: limit,
       schema: { body: refreshSchema },
       config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
       handler: async (request) => {
