@@ -8,6 +8,8 @@ export interface LoadSpec {
   connections: number
   seconds: number
   method?: 'GET' | 'POST'
+  /** Each connection reconnects (from a new client address) after this many requests. */
+  requestsPerConnection?: number
   /** The server's process, to measure its event loop's CPU time per request. */
   serverPid?: number | undefined
   /** Called once per connection, with its index, to give it its own headers or requests. */
@@ -46,6 +48,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         connections: spec.connections,
         duration: spec.seconds,
         method: spec.method ?? 'GET',
+        ...(spec.requestsPerConnection ? { reconnectRate: spec.requestsPerConnection } : {}),
         setupClient: (client) => spec.setupConnection?.(client, index++),
       },
       (error, result) => {

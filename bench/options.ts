@@ -8,7 +8,10 @@ export interface BenchOptions {
   warmupSeconds: number
   /** Fixed connection counts, the same for a target and its baseline. */
   connections: { protected: number; login: number; refresh: number }
-  /** How many bench users the sessions are spread over. */
+  /**
+   * How many bench users the sessions are spread over: one per login connection, since
+   * Gatehouse checks one login at a time per account.
+   */
   users: number
   /** Cold starts of Gatehouse on fresh databases, for the time to ready. */
   coldStarts: number
@@ -33,7 +36,7 @@ export function parseOptions(args: string[], environment: NodeJS.ProcessEnv): Be
     measureSeconds: smoke ? 1 : 2,
     warmupSeconds: smoke ? 0.5 : 2,
     connections: { protected: 16, login: 8, refresh: 16 },
-    users: 4,
+    users: 8,
     coldStarts: smoke ? 1 : 5,
     postgresUrl: environment.GATEHOUSE_TEST_POSTGRES_URL || undefined,
     profile: args.includes('--profile'),

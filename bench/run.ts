@@ -23,6 +23,7 @@ import {
 } from './fixtures.js'
 import type { LoadResult } from './load.js'
 import { parseOptions, type BenchOptions } from './options.js'
+import { spreadClientAddresses } from './client-addresses.js'
 import { createPrivateDatabase } from './postgres.js'
 import { peakResidentBytes, startServerProcess, type ServerProcess } from './processes.js'
 import {
@@ -58,6 +59,7 @@ const SETTLE_MILLISECONDS = 500
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env)
+  spreadClientAddresses()
   const workspace = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
   const cleanups: Cleanup[] = []
 

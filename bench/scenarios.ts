@@ -51,6 +51,12 @@ export function measureLogins(server: Server, shape: LoadShape): Promise<LoadRes
 }
 
 /**
+ * Token requests per client address allowed in a minute by default is 600. A refresh
+ * connection moves to a fresh address (see client-addresses.ts) before it reaches that.
+ */
+const REFRESHES_PER_ADDRESS = 500
+
+/**
  * Rotating refreshes: each connection holds one session and always presents the refresh
  * token it was given last, as a well-behaved client does. Sessions are started afresh for
  * each run, because a run cut off mid-request leaves a spent token behind.
@@ -64,6 +70,7 @@ export async function measureRefreshes(server: Server, shape: LoadShape): Promis
     connections: shape.connections.refresh,
     seconds: shape.seconds,
     method: 'POST',
+    requestsPerConnection: REFRESHES_PER_ADDRESS,
     setupConnection: (client, index) => {
       const session = { refresh: (sessions[index] as TokenPair).refresh }
       client.setRequests([rotatingRefreshRequest(session)])

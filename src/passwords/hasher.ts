@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
 
 import { ConcurrencyLimiter } from '../core/limiter.js'
-import { lowerThreadPoolPriority } from './thread-priority.js'
+import { ThreadPoolPriority } from './thread-priority.js'
 
 export interface PasswordHashParameters {
   memoryKib: number
@@ -26,13 +26,13 @@ export interface PasswordVerification {
 
 /**
  * argon2id hashing off the event loop, a bounded number at a time, on threads that yield
- * the CPU to the event loop (see lowerThreadPoolPriority). Passwords are NFKC-normalised
+ * the CPU to the event loop (see ThreadPoolPriority). Passwords are NFKC-normalised
  * first, so the same password typed on two keyboards hashes alike.
  */
 export class PasswordHasher {
   private readonly limiter: ConcurrencyLimiter
   private dummyHash: Promise<string> | undefined
-  private threadsLowered: Promise<number> | undefined
+  private readonly threadPriority = new ThreadPoolPriority()
 
   constructor(
     private readonly parameters: PasswordHashParameters,
@@ -42,12 +42,12 @@ export class PasswordHasher {
   }
 
   async hash(password: string): Promise<string> {
-    await this.lowerThreadPriority()
+    await this.threadPriority.lower()
     return this.limiter.run(() => hash(normalizePassword(password), this.options()))
   }
 
   async verify(storedHash: string, password: string): Promise<PasswordVerification> {
-    await this.lowerThreadPriority()
+    await this.threadPriority.lower()
     const matches = await this.limiter.run(() =>
       verify(storedHash, normalizePassword(password)).catch(() => false),
     )
@@ -75,12 +75,6 @@ export class PasswordHasher {
     } catch {
       return true
     }
-  }
-
-  /** Once, before the first hash: libuv's threads exist from then on. */
-  private lowerThreadPriority(): Promise<number> {
-    this.threadsLowered ??= lowerThreadPoolPriority()
-    return this.threadsLowered
   }
 
   private options() {

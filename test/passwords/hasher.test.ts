@@ -1,8 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs'
+import { readlink } from 'node:fs/promises'
 
 import { describe, expect, it } from 'vitest'
 
 import { MINIMUM_HASH_PARAMETERS, PasswordHasher } from '../../src/passwords/hasher.js'
+import { ThreadPoolPriority } from '../../src/passwords/thread-priority.js'
 
 const hasher = new PasswordHasher(MINIMUM_HASH_PARAMETERS, 2)
 
@@ -51,5 +53,16 @@ describe('password hashing', () => {
 
     expect(threadNiceValues()).toContain(19)
     expect(niceValue(`/proc/self/task/${process.pid}/stat`)).toBe(0)
+  })
+
+  onLinux('leaves no thread of the pool that takes work at a higher priority', async () => {
+    const priority = new ThreadPoolPriority()
+    for (let hash = 0; hash < 5; hash += 1) await priority.lower()
+
+    const probes = Array.from({ length: 64 }, () => readlink('/proc/thread-self'))
+    const working = new Set((await Promise.all(probes)).map((link) => link.split('/').pop()))
+    const nices = [...working].map((thread) => niceValue(`/proc/self/task/${thread}/stat`))
+    expect(priority.loweredCount).toBeGreaterThan(0)
+    expect(nices.every((nice) => nice === 19)).toBe(true)
   })
 })
