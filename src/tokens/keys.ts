@@ -137,7 +137,8 @@ export class KeyRing {
   }
 }
 
-function environmentKey(secret: string): SigningKey {
+/** The key of an HMAC secret given in the environment; its `kid` derives from the secret. */
+export function environmentKey(secret: string): SigningKey {
   const kid = 'env-' + createHash('sha256').update(secret).digest('base64url').slice(0, 12)
   return buildKey(kid, 'HS256', Buffer.from(secret, 'utf8'), null, null)
 }

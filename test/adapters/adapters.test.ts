@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+import { PASSWORD, bearer, claimsOf, expectError, type Tokens } from '../support/api.js'
+import { FRAMEWORKS, startHostApp, type RunningHostApp } from '../support/host-app.js'
+
+const EMAIL = 'ada@example.com'
+
+function postJson(host: RunningHostApp, path: string, body: unknown, headers = {}) {
+  return host.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+}
+
+async function login(host: RunningHostApp): Promise<Tokens> {
+  const response = await postJson(host, '/auth/accounts/api/token/', { email: EMAIL, password: PASSWORD })
+  expect(response.status).toBe(200)
+  return (await response.json()) as Tokens
+}
+
+// One suite that every adapter runs: each host application is the framework's own, with
+// Gatehouse mounted under /auth from the built package.
+describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
+  let host: RunningHostApp
+
+  beforeAll(async () => {
+    host = await startHostApp(framework)
+    const created = await host.cli(['createuser', '--email', EMAIL, '--password-stdin'], PASSWORD)
+    expect(created.code).toBe(0)
+  })
+
+  afterAll(async () => {
+    await host.stop()
+  })
+
+  describe('mounted routes', () => {
+    it('logs in under the mount prefix, with and without the trailing slash', async () => {
+      for (const path of ['/auth/accounts/api/token/', '/auth/accounts/api/token']) {
+        const response = await postJson(host, path, { email: EMAIL, password: PASSWORD })
+
+        expect(response.status).toBe(200)
+        expect(response.headers.get('cache-control')).toBe('no-store')
+        expect(Object.keys(await response.json()).sort()).toEqual(['access', 'refresh'])
+      }
+    })
+
+    it('answers wrong credentials with the documented body and no challenge', async () => {
+      const response = await postJson(host, '/auth/accounts/api/token/', {
+        email: EMAIL,
+        password: 'not the password',
+      })
+
+      expect(response.status).toBe(401)
+      expect(await response.json()).toEqual({
+        error: 'Invalid credentials',
+        detail: 'Invalid credentials',
+        code: 'invalid_credentials',
+      })
+    })
+
+    it('refuses a number where the email belongs, whatever the host parses', async () => {
+      const response = await postJson(host, '/auth/accounts/api/token/', { email: 1, password: 2 })
+      await expectError(response, 400, 'invalid_request')
+    })
+
+    it('refreshes through the mounted route, rotating the refresh token', async () => {
+      const tokens = await login(host)
+      const response = await postJson(host, '/auth/accounts/api/token/refresh/', { refresh: tokens.refresh })
+
+      expect(response.status).toBe(200)
+      const next = (await response.json()) as Tokens
+      expect(next.refresh).not.toBe(tokens.refresh)
+      expect((await host.request('/api/me', { headers: bearer(next.access) })).status).toBe(200)
+    })
+
+    it('answers an unknown path under the prefix with Gatehouse 404 body', async () => {
+      await expectError(await host.request('/auth/no/such/path/'), 404, 'not_found')
+    })
+
+    it('answers a body over the limit with 413 from Gatehouse itself', async () => {
+      const response = await postJson(host, '/auth/accounts/api/token/', {
+        email: EMAIL,
+        password: 'x'.repeat(64 * 1024),
+      })
+      await expectError(response, 413, 'payload_too_large')
+    })
+
+    it('serves the public keys under the prefix', async () => {
+      const response = await host.request('/auth/.well-known/jwks.json')
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ keys: [] })
+    })
+
+    it('leaves the application own routes and body parsing alone', async () => {
+      expect(await (await host.request('/open')).json()).toEqual({ open: true })
+      const echoed = await postJson(host, '/echo', { any: ['json', 1] })
+      expect(await echoed.json()).toEqual({ echoed: { any: ['json', 1] } })
+    })
+  })
+
+  describe('the guard for the application routes', () => {
+    it('answers 401 not_authenticated with a challenge when no credential is sent', async () => {
+      const response = await host.request('/api/me')
+
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+      expect(await response.clone().json()).toEqual({
+        detail: 'Authentication credentials were not provided.',
+        code: 'not_authenticated',
+      })
+      await expectError(response, 401, 'not_authenticated')
+    })
+
+    it('answers 401 token_not_valid with error="invalid_token" for a bad token', async () => {
+      for (const header of ['Bearer not-a-token', 'Basic abc', 'Bearer']) {
+        const response = await host.request('/api/me', { headers: { authorization: header } })
+
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+        await expectError(response, 401, 'token_not_valid')
+      }
+    })
+
+    it('puts the user and the session on the request for a valid access token', async () => {
+      const tokens = await login(host)
+      const response = await host.request('/api/me', { headers: { authorization: `bearer  ${tokens.access}` } })
+
+      expect(response.status).toBe(200)
+      const auth = (await response.json()) as Record<string, any>
+      expect(auth.credential).toBe('bearer')
+      expect(auth.user).toEqual({ id: 1, email: EMAIL, username: null, isStaff: false, isSuperuser: false })
+      expect(auth.session).toMatchObject({ id: claimsOf(tokens.access).sid, kind: 'api' })
+      expect(JSON.stringify(auth)).not.toContain('argon2')
+    })
+
+    it('lets an unsafe method through with a Bearer token and no CSRF token', async () => {
+      const tokens = await login(host)
+      const response = await postJson(host, '/api/notes', { text: 'hello' }, bearer(tokens.access))
+
+      expect(response.status).toBe(201)
+      expect(await response.json()).toEqual({ note: 'hello', by: EMAIL })
+    })
+
+    it('refuses the access token of a session ended through the mounted logout', async () => {
+      const tokens = await login(host)
+      const logout = await host.request('/auth/accounts/api/logout/', {
+        method: 'POST',
+        headers: bearer(tokens.access),
+      })
+      expect(logout.status).toBe(204)
+
+      await expectError(await host.request('/api/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+    })
+
+    it('refuses the access token of a user switched off from the CLI', async () => {
+      const email = 'grace@example.com'
+      await host.cli(['createuser', '--email', email, '--password-stdin'], PASSWORD)
+      const response = await postJson(host, '/auth/accounts/api/token/', { email, password: PASSWORD })
+      const tokens = (await response.json()) as Tokens
+
+      expect((await host.cli(['deactivate', '--email', email])).code).toBe(0)
+      await expectError(await host.request('/api/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+    })
+  })
+})
