@@ -13,7 +13,7 @@ export interface VerificationKey {
 }
 
 /** An unknown `kid` fetches the set again, but no more often than this. */
-const REFETCH_COOLDOWN_MILLISECONDS = 30_000
+const REFETCH_COOLDOWN_MILLISECONDS = 1000
 /** A key set older than this is fetched again, so a deleted key stops verifying. */
 const MAX_AGE_MILLISECONDS = 5 * 60_000
 
