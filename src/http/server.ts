@@ -4,7 +4,9 @@ import type { Gatehouse } from '../gatehouse.js'
 import { requireBearer } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
 import { handleError, sendError } from './error-responses.js'
+import { collectRoutes } from './openapi.js'
 import { registerAccountRoutes } from './routes/account.js'
+import { registerDocsRoutes } from './routes/docs.js'
 import { registerServiceRoutes } from './routes/health.js'
 import { registerProtectedRoutes } from './routes/protected.js'
 import { registerRefreshRoutes } from './routes/refresh.js'
@@ -43,12 +45,15 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     reply.header('Cache-Control', 'no-store')
   })
 
+  // Before any route: the OpenAPI document describes the routes registered after this.
+  const documented = collectRoutes(app)
   const guard = requireBearer(gatehouse)
   registerTokenRoutes(app, gatehouse)
   registerRefreshRoutes(app, gatehouse)
   registerAccountRoutes(app, gatehouse, guard)
   registerProtectedRoutes(app, gatehouse, guard)
   registerServiceRoutes(app, gatehouse)
+  registerDocsRoutes(app, documented)
 
   return app
 }

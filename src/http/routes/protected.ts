@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Gatehouse } from '../../gatehouse.js'
 import { requireUser, type ApiGuard } from '../authenticate.js'
 import { endpoint } from '../endpoint.js'
+import { bearerOrCookie } from '../openapi-schemas.js'
 
 const greetingSchema = {
   200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
@@ -17,7 +18,12 @@ export function registerProtectedRoutes(
   endpoint(app, '/api/protected/', {
     GET: {
       preHandler: guard,
-      schema: { response: greetingSchema },
+      schema: {
+        summary: 'The guide example of a view that needs a signed-in user.',
+        tags: ['example'],
+        security: bearerOrCookie,
+        response: greetingSchema,
+      },
       handler: async (request) => {
         const user = await requireUser(gatehouse, request)
         const username = user.username ?? user.email
