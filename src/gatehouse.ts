@@ -10,6 +10,7 @@ import {
   SessionService,
   type ClientInfo,
   type TokenPair,
+  type WebSessionStart,
 } from './sessions/session-service.js'
 import type { Storage, UserRecord } from './storage/types.js'
 import { KeyRing } from './tokens/keys.js'
@@ -142,6 +143,25 @@ export class Gatehouse {
     await this.sessions.endUserSessions(user.id, 'password_changed')
 
     return this.sessions.startApiSession(user, client)
+  }
+
+  /**
+   * The web form's password change: as `changePassword`, every session of the user ends,
+   * and the caller continues in a new web session, whose cookie the caller sets.
+   */
+  async changePasswordWeb(
+    user: UserRecord,
+    oldPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<WebSessionStart> {
+    if (!(await this.accounts.checkPassword(user, oldPassword))) {
+      throw new GatehouseError('invalid_old_password', 'The current password is not correct.')
+    }
+    await this.accounts.setPassword(user, newPassword)
+    await this.sessions.endUserSessions(user.id, 'password_changed')
+
+    return this.sessions.startWebSession(user, client)
   }
 
   /** Sets a password administratively (CLI); ends all of the user's sessions. */

@@ -4,6 +4,10 @@ import { GatehouseError } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
 import type { UserRecord } from '../storage/types.js'
 import { sendError } from './error-responses.js'
+import { refuseCrossSite } from './same-site.js'
+import { cookiePolicy, hasCookie, markPrivate } from './web/cookies.js'
+import { CSRF_HEADER, tokensMatch } from './web/csrf.js'
+import { loadWebSession, type WebContext } from './web/web-session.js'
 
 /** Who a request is from, once a guard let it through. */
 export interface RequestIdentity {
@@ -58,6 +62,57 @@ export function requireBearer(gatehouse: Gatehouse): ApiGuard {
       credential: 'bearer',
       user: null,
     }
+  }
+}
+
+// RFC 9110 section 9.2.1: the methods that change nothing, which need no CSRF token.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * The guard for API routes: a Bearer access token, or else the web session cookie. One
+ * session model backs both, so a session ended anywhere refuses both. An `Authorization`
+ * header decides alone: a bad token is refused even when a good cookie comes with it.
+ */
+export function requireSession(gatehouse: Gatehouse): ApiGuard {
+  const bearer = requireBearer(gatehouse)
+  const context: WebContext = { gatehouse, cookies: cookiePolicy(gatehouse.settings.secureCookies) }
+
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers.authorization !== undefined) return bearer(request, reply)
+    if (!hasCookie(request, context.cookies.sessionName)) return bearer(request, reply)
+
+    return authenticateCookie(context, request, reply)
+  }
+}
+
+/**
+ * The cookie half of `requireSession`. A browser sends the cookie with any request, another
+ * site's too, so an unsafe method also needs the same origin and the session's CSRF token in
+ * the `X-CSRF-Token` header, which only a page of ours can know.
+ */
+async function authenticateCookie(
+  context: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  // The answer depends on the cookie: never cache it, never serve it to another browser.
+  markPrivate(reply)
+
+  const web = await loadWebSession(context, request)
+  if (!web) return sendError(reply, 'not_authenticated', 'The session has ended or is not valid.')
+
+  if (!SAFE_METHODS.has(request.method)) {
+    refuseCrossSite(request)
+    if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {
+      throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
+    }
+  }
+
+  request.identity = {
+    userId: web.user.id,
+    sessionId: web.session.id,
+    credential: 'cookie',
+    user: web.user,
   }
 }
 

@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 
 import type { Gatehouse } from '../gatehouse.js'
-import { requireBearer } from './authenticate.js'
+import { requireSession } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
 import { handleError, sendError } from './error-responses.js'
 import { collectRoutes } from './openapi.js'
@@ -11,6 +11,7 @@ import { registerServiceRoutes } from './routes/health.js'
 import { registerProtectedRoutes } from './routes/protected.js'
 import { registerRefreshRoutes } from './routes/refresh.js'
 import { registerTokenRoutes } from './routes/token.js'
+import { registerWebRoutes } from './routes/web.js'
 
 export interface ServerOptions {
   /** A pino logger for the server's own lines; none when absent. */
@@ -47,12 +48,13 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
 
   // Before any route: the OpenAPI document describes the routes registered after this.
   const documented = collectRoutes(app)
-  const guard = requireBearer(gatehouse)
+  const guard = requireSession(gatehouse)
   registerTokenRoutes(app, gatehouse)
   registerRefreshRoutes(app, gatehouse)
   registerAccountRoutes(app, gatehouse, guard)
   registerProtectedRoutes(app, gatehouse, guard)
   registerServiceRoutes(app, gatehouse)
+  registerWebRoutes(app, gatehouse)
   registerDocsRoutes(app, documented)
 
   return app

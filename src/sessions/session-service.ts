@@ -209,8 +209,11 @@ export class SessionService {
     await this.endSession(sessionId, 'ended_by_user')
   }
 
+  /** The user's sessions that can still be used: web sessions idle too long are left out. */
   async listLiveSessions(userId: number): Promise<SessionRecord[]> {
-    return this.store.listLiveSessions(userId, nowSeconds(this.clock))
+    const now = nowSeconds(this.clock)
+    const sessions = await this.store.listLiveSessions(userId, now)
+    return sessions.filter((session) => session.kind !== 'web' || !this.idleTooLong(session, now))
   }
 
   private async answerSpentToken(claims: TokenClaims, user: UserRecord): Promise<TokenPair> {
@@ -262,9 +265,18 @@ export class SessionService {
     return session.endedAt === null && session.expiresAt > nowSeconds(this.clock)
   }
 
+  private idleTooLong(session: SessionRecord, now: number): boolean {
+    return session.lastUsedAt + this.settings.webSessionIdleTimeoutSeconds <= now
+  }
+
   private async touch(session: SessionRecord): Promise<void> {
     const now = nowSeconds(this.clock)
-    if (now - session.lastUsedAt >= TOUCH_INTERVAL_SECONDS) await this.store.touchSession(session.id, now)
+    // Throttled, but well inside the idle timeout, or a short timeout would end busy sessions.
+    const interval = Math.min(
+      TOUCH_INTERVAL_SECONDS,
+      Math.floor(this.settings.webSessionIdleTimeoutSeconds / 2),
+    )
+    if (now - session.lastUsedAt >= interval) await this.store.touchSession(session.id, now)
   }
 
   private markEnded(sessionIds: string[], at: number, reason: string): void {

@@ -76,3 +76,15 @@ export async function expectError(response: Response, status: number, code: stri
 export function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds))
 }
+
+/**
+ * Repeats `check` until it returns true or `attempts` run out. For effects that reach the
+ * server through its revocation sync (a CLI command is another process).
+ */
+export async function eventually(check: () => Promise<boolean>, attempts = 50): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (await check()) return true
+    await sleep(100)
+  }
+  return false
+}
