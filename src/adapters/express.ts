@@ -22,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Gatehouse } from '../gatehouse.js'
 import type { TokenVerifier, VerifiedToken } from '../verify/token-verifier.js'
 import { routeNodeRequest } from './mount.js'
-import { nodeCredentials, sendFailure } from './node-http.js'
+import { nodeCredentials, sendFailure, setPrivateHeaders } from './node-http.js'
 import { authenticateRequest, verifyRequestToken, type RequestAuth } from './request-auth.js'
 
 declare global {
@@ -40,6 +40,7 @@ declare global {
 /** An Express request as far as Gatehouse reads it. */
 export type ExpressRequest = IncomingMessage & {
   baseUrl?: string
+  protocol?: string
   auth?: RequestAuth
   accessToken?: VerifiedToken
 }
@@ -63,15 +64,17 @@ export function authRoutes(gatehouse: Gatehouse): ExpressMiddleware {
 }
 
 /**
- * Lets a request through only with a Bearer access token of a live session, and sets
- * `req.auth` to the user and session. Otherwise answers 401 with `{"detail", "code"}` and
- * `WWW-Authenticate` (RFC 6750 section 3).
+ * Lets a request through with a Bearer access token of a live session, or else the web
+ * session cookie (with, on unsafe methods, the same origin and the `X-CSRF-Token` header),
+ * and sets `req.auth` to the user and session. Otherwise answers 401 or 403 with
+ * `{"detail", "code"}`, and on a 401 `WWW-Authenticate` (RFC 6750 section 3).
  */
 export function requireAuth(gatehouse: Gatehouse): ExpressMiddleware {
   return (request, response, next) => {
     authenticateRequest(gatehouse, nodeCredentials(request)).then(
       (auth) => {
         request.auth = auth
+        setPrivateHeaders(response, auth)
         next()
       },
       (error: unknown) => sendFailure(response, error, next),

@@ -25,6 +25,7 @@ import { routeNodeRequest } from './mount.js'
 import {
   authenticateRequest,
   describeFailure,
+  privateResponseHeaders,
   verifyRequestToken,
   type RequestAuth,
 } from './request-auth.js'
@@ -67,20 +68,24 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { g
 }
 
 /**
- * A preHandler that lets a request through only with a Bearer access token of a live
- * session, and sets `request.auth` to the user and session. Otherwise answers 401 with
- * `{"detail", "code"}` and `WWW-Authenticate` (RFC 6750 section 3).
+ * A preHandler that lets a request through with a Bearer access token of a live session, or
+ * else the web session cookie (with, on unsafe methods, the same origin and the
+ * `X-CSRF-Token` header), and sets `request.auth` to the user and session. Otherwise answers
+ * 401 or 403 with `{"detail", "code"}`, and on a 401 `WWW-Authenticate` (RFC 6750 section 3).
  */
 export function requireAuth(gatehouse: Gatehouse): FastifyGuard {
   return async (request, reply) => {
     try {
       request.auth = await authenticateRequest(gatehouse, {
         method: request.method,
-        authorization: request.headers.authorization,
+        headers: request.headers,
+        protocol: request.protocol,
+        host: request.host,
       })
     } catch (error) {
-      await refuse(reply, error)
+      return refuse(reply, error)
     }
+    reply.headers(privateResponseHeaders(request.auth))
   }
 }
 
@@ -93,7 +98,7 @@ export function requireToken(verifier: TokenVerifier): FastifyGuard {
     try {
       request.accessToken = await verifyRequestToken(verifier, request.headers.authorization)
     } catch (error) {
-      await refuse(reply, error)
+      return refuse(reply, error)
     }
   }
 }

@@ -24,6 +24,7 @@ import { routeFetchRequest } from './mount.js'
 import {
   authenticateRequest,
   describeFailure,
+  privateResponseHeaders,
   verifyRequestToken,
   type RequestAuth,
 } from './request-auth.js'
@@ -60,23 +61,30 @@ export function authRoutes(gatehouse: Gatehouse, options: AuthRoutesOptions = {}
 }
 
 /**
- * Middleware that lets a request through only with a Bearer access token of a live
- * session, and sets `c.get('auth')` to the user and session. Otherwise answers 401 with
- * `{"detail", "code"}` and `WWW-Authenticate` (RFC 6750 section 3).
+ * Middleware that lets a request through with a Bearer access token of a live session, or
+ * else the web session cookie (with, on unsafe methods, the same origin and the
+ * `X-CSRF-Token` header), and sets `c.get('auth')` to the user and session. Otherwise
+ * answers 401 or 403 with `{"detail", "code"}`, and on a 401 `WWW-Authenticate`.
  */
 export function requireAuth(
   gatehouse: Gatehouse,
 ): MiddlewareHandler<{ Variables: Pick<AuthVariables, 'auth'> }> {
   return async (c, next) => {
     try {
+      const url = new URL(c.req.url)
       c.set('auth', await authenticateRequest(gatehouse, {
         method: c.req.method,
-        authorization: c.req.header('authorization'),
+        headers: c.req.header(),
+        protocol: url.protocol.replace(/:$/, ''),
+        host: url.host,
       }))
     } catch (error) {
       return refuse(error)
     }
     await next()
+    for (const [name, value] of Object.entries(privateResponseHeaders(c.get('auth')))) {
+      c.header(name, value)
+    }
   }
 }
 

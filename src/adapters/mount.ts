@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 
 import type { Gatehouse } from '../gatehouse.js'
-import { MOUNT_PREFIX_HEADER } from '../http/mount-prefix.js'
+import { MOUNT_PREFIX_HEADER, mountPrefix } from '../http/mount-prefix.js'
 import { buildServer } from '../http/server.js'
 
 /**
@@ -19,6 +19,10 @@ export function mountedServer(gatehouse: Gatehouse): Promise<FastifyInstance> {
   if (known) return known
 
   const app = buildServer(gatehouse)
+  app.addHook('onSend', async (request, reply, payload) => {
+    const prefix = mountPrefix(request)
+    return prefix ? linksUnderPrefix(reply, payload, prefix) : payload
+  })
   const server = (async () => {
     await app.ready()
     return app
@@ -75,6 +79,24 @@ export async function routeFetchRequest(
     status: answer.statusCode,
     headers: responseHeaders(answer.headers),
   })
+}
+
+// Gatehouse's pages and redirects name its own paths from the root. Only those move under
+// the prefix: a `next` path back into the application stays as it is.
+const OWN_PATHS = /^\/(accounts\/|static\/|api\/protected\/|\.well-known\/|docs|openapi\.json)/
+const HTML_LINK = /(\s(?:href|action|src)=")(\/[^"]*)"/g
+
+function linksUnderPrefix(reply: FastifyReply, payload: unknown, prefix: string): unknown {
+  const location = reply.getHeader('location')
+  if (typeof location === 'string' && OWN_PATHS.test(location)) {
+    reply.header('location', prefix + location)
+  }
+
+  const type = String(reply.getHeader('content-type') ?? '')
+  if (typeof payload !== 'string' || !type.startsWith('text/html')) return payload
+  return payload.replace(HTML_LINK, (link, attribute: string, path: string) =>
+    OWN_PATHS.test(path) ? `${attribute}${prefix}${path}"` : link,
+  )
 }
 
 async function readLimited(request: Request, limit: number): Promise<Buffer | undefined> {

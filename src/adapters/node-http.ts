@@ -1,10 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-import { describeFailure, type RequestCredentials } from './request-auth.js'
+import type { TLSSocket } from 'node:tls'
 
-/** The credentials of a Node request (Express's requests are Node's). */
-export function nodeCredentials(request: IncomingMessage): RequestCredentials {
-  return { method: request.method ?? 'GET', authorization: request.headers.authorization }
+import {
+  describeFailure,
+  privateResponseHeaders,
+  type RequestAuth,
+  type RequestCredentials,
+} from './request-auth.js'
+
+/**
+ * The credentials of a Node request (Express's requests are Node's). The scheme is the
+ * framework's when it has one (Express's `req.protocol` follows its `trust proxy`).
+ */
+export function nodeCredentials(request: IncomingMessage & { protocol?: string }): RequestCredentials {
+  const encrypted = (request.socket as TLSSocket | undefined)?.encrypted === true
+  return {
+    method: request.method ?? 'GET',
+    headers: request.headers,
+    protocol: request.protocol ?? (encrypted ? 'https' : 'http'),
+    host: request.headers.host ?? '',
+  }
+}
+
+/** Marks the response of a cookie-authenticated request private. */
+export function setPrivateHeaders(response: ServerResponse, auth: RequestAuth): void {
+  for (const [name, value] of Object.entries(privateResponseHeaders(auth))) {
+    response.setHeader(name, value)
+  }
 }
 
 /**

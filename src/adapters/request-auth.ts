@@ -1,6 +1,12 @@
+import type { FastifyRequest } from 'fastify'
+
 import { GatehouseError, isGatehouseError, type ErrorCode } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
 import { STATUS_BY_CODE } from '../http/error-responses.js'
+import { refuseCrossSite } from '../http/same-site.js'
+import { cookiePolicy, hasCookie } from '../http/web/cookies.js'
+import { CSRF_HEADER, tokensMatch } from '../http/web/csrf.js'
+import { loadWebSession, type WebContext } from '../http/web/web-session.js'
 import type { SessionKind, SessionRecord, UserRecord } from '../storage/types.js'
 import type { TokenVerifier, VerifiedToken } from '../verify/token-verifier.js'
 
@@ -28,13 +34,21 @@ export interface RequestAuth {
   session: AuthSession
   /** How the caller proved it: a Bearer access token or the web session cookie. */
   credential: 'bearer' | 'cookie'
+  /**
+   * With the cookie, the session's CSRF token: the application puts it in its pages, and
+   * its scripts send it as `X-CSRF-Token` on unsafe requests. Null with a Bearer token.
+   */
+  csrfToken: string | null
 }
 
 /** The parts of an HTTP request a guard reads, whatever the framework. */
 export interface RequestCredentials {
   method: string
-  /** The `Authorization` header, if any. */
-  authorization: string | undefined
+  /** The request headers, named in lower case. */
+  headers: Record<string, string | string[] | undefined>
+  /** The scheme and host the browser addressed, for the same-origin check of cookies. */
+  protocol: string
+  host: string
 }
 
 /** A refusal, ready for any framework to send. */
@@ -47,22 +61,63 @@ export interface AuthFailure {
 // RFC 9110 section 11.1: the scheme is case-insensitive; one or more spaces follow it.
 const BEARER = /^bearer +(\S+)$/i
 
+// RFC 9110 section 9.2.1: the methods that change nothing, which need no CSRF token.
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 /**
- * Authenticates a request to one of the application's own routes: a Bearer access token of
- * a live session whose user is still active. Throws a `GatehouseError` otherwise.
+ * Authenticates a request to one of the application's own routes, as Gatehouse's own API
+ * routes do: a Bearer access token, or else the web session cookie, whose unsafe requests
+ * also need the same origin and the session's CSRF token in `X-CSRF-Token`. An
+ * `Authorization` header decides alone. Throws a `GatehouseError` when refused.
  */
 export async function authenticateRequest(
   gatehouse: Gatehouse,
   request: RequestCredentials,
 ): Promise<RequestAuth> {
-  const token = readBearerToken(request.authorization)
+  const cookies = cookiePolicy(gatehouse.settings.secureCookies)
+  const asServerRequest = request as unknown as FastifyRequest
+  if (request.headers.authorization === undefined && hasCookie(asServerRequest, cookies.sessionName)) {
+    return authenticateCookie({ gatehouse, cookies }, request)
+  }
+
+  const token = readBearerToken(headerText(request.headers.authorization))
   if (token === undefined) throw notAuthenticated()
 
   const identity = gatehouse.sessions.authenticateAccessToken(token)
   const loaded = await gatehouse.sessions.loadIdentity(identity)
   if (!loaded) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
 
-  return { user: publicUser(loaded.user), session: publicSession(loaded.session), credential: 'bearer' }
+  return { ...describeIdentity(loaded.user, loaded.session), credential: 'bearer', csrfToken: null }
+}
+
+async function authenticateCookie(
+  context: WebContext,
+  request: RequestCredentials,
+): Promise<RequestAuth> {
+  // The web helpers read only the headers, scheme and host of the request.
+  const asServerRequest = request as unknown as FastifyRequest
+  const web = await loadWebSession(context, asServerRequest)
+  if (!web) throw new GatehouseError('not_authenticated', 'The session has ended or is not valid.')
+
+  if (!SAFE_METHODS.has(request.method.toUpperCase())) {
+    refuseCrossSite(asServerRequest)
+    if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {
+      throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
+    }
+  }
+  return { ...describeIdentity(web.user, web.session), credential: 'cookie', csrfToken: web.csrfToken }
+}
+
+/**
+ * Headers for a response to a cookie-authenticated request: it depends on the cookie, so
+ * no shared cache may keep it or serve it to another browser.
+ */
+export function privateResponseHeaders(auth: RequestAuth): Record<string, string> {
+  return auth.credential === 'cookie' ? { 'Cache-Control': 'private, no-store', Vary: 'Cookie' } : {}
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 /**
@@ -109,6 +164,10 @@ export function describeFailure(error: unknown): AuthFailure {
 
 export function notAuthenticated(): GatehouseError {
   return new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
+}
+
+function describeIdentity(user: UserRecord, session: SessionRecord) {
+  return { user: publicUser(user), session: publicSession(session) }
 }
 
 function publicUser(user: UserRecord): AuthUser {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { PASSWORD, bearer, claimsOf, expectError, type Tokens } from '../support/api.js'
 import { FRAMEWORKS, startHostApp, type RunningHostApp } from '../support/host-app.js'
+import type { RunningServer } from '../support/server.js'
+import { SESSION_COOKIE, WebClient, csrfTokenIn } from '../support/web.js'
 
 const EMAIL = 'ada@example.com'
 
@@ -159,6 +161,80 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
 
       expect((await host.cli(['deactivate', '--email', email])).code).toBe(0)
       await expectError(await host.request('/api/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+    })
+  })
+
+  describe('the session cookie on the application routes', () => {
+    /** A browser logged in through Gatehouse's mounted login page. */
+    async function browser(): Promise<WebClient> {
+      const client = new WebClient(host as unknown as RunningServer)
+      const page = await (await client.get('/auth/accounts/login/')).text()
+      expect(page).toContain('action="/auth/accounts/login/"')
+
+      const response = await client.post('/auth/accounts/login/', {
+        email: EMAIL,
+        password: PASSWORD,
+        csrf_token: csrfTokenIn(page),
+      })
+      expect(response.status).toBe(303)
+      expect(response.headers.get('location')).toBe('/auth/accounts/profile/')
+      expect(client.cookies.has(SESSION_COOKIE)).toBe(true)
+      return client
+    }
+
+    function note(client: WebClient, headers: Record<string, string>) {
+      return client.send('/api/notes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: host.url, ...headers },
+        body: JSON.stringify({ text: 'from the browser' }),
+      })
+    }
+
+    it('puts the user on the request, with the CSRF token, and keeps the answer private', async () => {
+      const client = await browser()
+      const response = await client.get('/api/me')
+
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toBe('private, no-store')
+      expect(response.headers.get('vary')).toContain('Cookie')
+      const auth = (await response.json()) as Record<string, any>
+      expect(auth.credential).toBe('cookie')
+      expect(auth.user.email).toBe(EMAIL)
+      expect(auth.session.kind).toBe('web')
+      expect(auth.csrfToken).toEqual(expect.any(String))
+    })
+
+    it('refuses an unsafe method without the CSRF token, or from another origin', async () => {
+      const client = await browser()
+      const { csrfToken } = (await (await client.get('/api/me')).json()) as { csrfToken: string }
+
+      await expectError(await note(client, {}), 403, 'csrf_failed')
+      await expectError(await note(client, { 'x-csrf-token': 'wrong' }), 403, 'csrf_failed')
+      const crossSite = await note(client, { 'x-csrf-token': csrfToken, origin: 'http://evil.example' })
+      await expectError(crossSite, 403, 'cross_site_request')
+
+      const accepted = await note(client, { 'x-csrf-token': csrfToken })
+      expect(accepted.status).toBe(201)
+    })
+
+    it('lets the Authorization header decide alone, and needs no CSRF token with it', async () => {
+      const client = await browser()
+      const tokens = await login(host)
+
+      expect((await note(client, bearer(tokens.access))).status).toBe(201)
+      await expectError(await note(client, bearer('not-a-token')), 401, 'token_not_valid')
+    })
+
+    it('refuses the cookie once the web session has ended', async () => {
+      const client = await browser()
+      const cookie = `${SESSION_COOKIE}=${client.sessionCookie()}`
+      expect((await host.request('/api/me', { headers: { cookie } })).status).toBe(200)
+      const profile = await (await client.get('/auth/accounts/profile/')).text()
+      const logout = await client.post('/auth/accounts/logout/', { csrf_token: csrfTokenIn(profile) })
+      expect(logout.status).toBe(303)
+
+      await expectError(await host.request('/api/me', { headers: { cookie } }), 401, 'not_authenticated')
+      expect(client.cookies.has(SESSION_COOKIE)).toBe(false)
     })
   })
 })
