@@ -6,6 +6,7 @@ import { checkClaims, type TokenClaims } from '../tokens/claims.js'
 import { parseCompactToken } from '../tokens/compact.js'
 import { environmentKey } from '../tokens/keys.js'
 import { tokenNotValid } from '../tokens/token-service.js'
+import { EndedSessionsChannel } from './ended-sessions-channel.js'
 import { JwksKeys, type VerificationKey } from './jwks.js'
 
 /** How a service that only verifies finds Gatehouse's keys, and what it accepts. */
@@ -22,6 +23,13 @@ export interface TokenVerifierOptions {
   accessTokenLifetime?: string
   /** How far the clocks of the server and this service may differ (`5s` by default). */
   clockTolerance?: string
+  /**
+   * The Redis the Gatehouse servers announce ended sessions on (their
+   * `GATEHOUSE_REDIS_URL`): a session ended while subscribed is refused at once.
+   */
+  redisUrl?: string
+  /** The servers' `GATEHOUSE_REDIS_KEY_PREFIX`; `gatehouse:` by default. */
+  redisKeyPrefix?: string
   /** Where the keys are fetched with; the global `fetch` by default. */
   fetch?: typeof fetch
   clock?: Clock
@@ -45,6 +53,7 @@ export class TokenVerifier {
     private readonly keyFor: KeySource,
     private readonly settings: Settings,
     private readonly clock: Clock,
+    private readonly endedSessions?: EndedSessionsChannel,
   ) {}
 
   /** The token's subject and session; throws `token_not_valid` for any failure. */
@@ -68,17 +77,23 @@ export class TokenVerifier {
       issuer: this.settings.issuer,
       audience: this.settings.audience,
     })
-    if (!claims) throw tokenNotValid()
+    if (!claims || this.endedSessions?.has(claims.sid)) throw tokenNotValid()
 
     return { userId: claims.user_id, sessionId: claims.sid, claims }
+  }
+
+  /** Stops listening for ended sessions. */
+  close(): void {
+    this.endedSessions?.close()
   }
 }
 
 /**
  * A verifier for services that accept Gatehouse's tokens but do not run Gatehouse: it
  * checks signature and claims with the published keys (`jwksUrl`) or the shared secret
- * (`signingKey`) alone. It cannot know of a session ended before the token expires; keep
- * access tokens short-lived.
+ * (`signingKey`) alone. Given `redisUrl`, it also refuses the tokens of sessions the
+ * servers announce as ended there; without it, a token of an ended session is accepted
+ * until it expires, so keep access tokens short-lived.
  *
  * @example
  * ```ts
@@ -104,12 +119,31 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   if ((jwksUrl === undefined) === (signingKey === undefined)) {
     throw new ConfigError('jwksUrl or signingKey: give exactly one')
   }
+  const endedSessions = endedSessionsChannel(options, settings, clock)
   if (jwksUrl !== undefined) {
     if (!/^https?:\/\/./.test(jwksUrl)) throw new ConfigError('jwksUrl: expected an http(s) URL')
     const keys = new JwksKeys(jwksUrl, fetchFunction, clock)
-    return new TokenVerifier((kid) => keys.keyFor(kid), settings, clock)
+    return new TokenVerifier((kid) => keys.keyFor(kid), settings, clock, endedSessions)
   }
 
   const key = environmentKey(signingKey as string)
-  return new TokenVerifier((kid) => (kid === key.kid ? key : undefined), settings, clock)
+  const keyFor = (kid: string) => (kid === key.kid ? key : undefined)
+  return new TokenVerifier(keyFor, settings, clock, endedSessions)
+}
+
+function endedSessionsChannel(
+  options: TokenVerifierOptions,
+  settings: Settings,
+  clock: Clock,
+): EndedSessionsChannel | undefined {
+  const { redisUrl, redisKeyPrefix = 'gatehouse:' } = options
+  if (redisUrl === undefined) return undefined
+  if (!/^rediss?:\/\/./.test(redisUrl)) throw new ConfigError('redisUrl: expected redis://...')
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(redisKeyPrefix)) {
+    throw new ConfigError('redisKeyPrefix: expected up to 64 letters, digits or : . _ -')
+  }
+
+  // An ended session's access tokens live at most this long after its end.
+  const retentionSeconds = settings.accessTokenLifetimeSeconds + settings.clockToleranceSeconds
+  return new EndedSessionsChannel(redisUrl, redisKeyPrefix, clock, retentionSeconds)
 }

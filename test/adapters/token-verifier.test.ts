@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { bearer, claimsOf, createUser, expectError, headerOf, login, sleep } from '../support/api.js'
@@ -90,5 +91,49 @@ describe('a service verifying with the shared secret alone', () => {
       await same.stop()
       await other.stop()
     }
+  })
+})
+
+const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL
+
+describe.skipIf(REDIS_URL === undefined)('a verifier listening on Redis for ended sessions', () => {
+  const prefix = `gatehouse-verifier-test-${process.pid}:`
+  let server: RunningServer
+  let service: RunningHostApp
+  let publisher: Redis
+
+  beforeAll(async () => {
+    server = await startServer({ env: { GATEHOUSE_SIGNING_KEY: SECRET } })
+    await createUser(server, 'ada@example.com')
+    service = await startHostApp('express', {
+      VERIFY_SECRET: SECRET,
+      VERIFY_REDIS_URL: REDIS_URL!,
+      VERIFY_REDIS_PREFIX: prefix,
+    })
+    publisher = new Redis(REDIS_URL!)
+  })
+
+  afterAll(async () => {
+    publisher.disconnect()
+    await service.stop()
+    await server.stop()
+  })
+
+  it('refuses the tokens of a session announced as ended, and only those', async () => {
+    const ending = await login(server, 'ada@example.com')
+    const other = await login(server, 'ada@example.com')
+    expect((await service.request('/svc/me', { headers: bearer(ending.access) })).status).toBe(200)
+
+    // What a Gatehouse server with GATEHOUSE_REDIS_URL publishes when a session ends.
+    const message = { ids: [claimsOf(ending.access).sid], endedAt: Math.floor(Date.now() / 1000) }
+    await publisher.publish(`${prefix}sessions-ended`, JSON.stringify(message))
+
+    let status = 200
+    for (let attempt = 0; attempt < 40 && status === 200; attempt += 1) {
+      await sleep(50)
+      status = (await service.request('/svc/me', { headers: bearer(ending.access) })).status
+    }
+    expect(status).toBe(401)
+    expect((await service.request('/svc/me', { headers: bearer(other.access) })).status).toBe(200)
   })
 })

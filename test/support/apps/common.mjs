@@ -10,8 +10,15 @@ export async function openGatehouse() {
 }
 
 export function openVerifier() {
-  if (process.env.VERIFY_JWKS_URL) return createTokenVerifier({ jwksUrl: process.env.VERIFY_JWKS_URL })
-  if (process.env.VERIFY_SECRET) return createTokenVerifier({ signingKey: process.env.VERIFY_SECRET })
+  const redis = process.env.VERIFY_REDIS_URL
+    ? { redisUrl: process.env.VERIFY_REDIS_URL, redisKeyPrefix: process.env.VERIFY_REDIS_PREFIX }
+    : {}
+  if (process.env.VERIFY_JWKS_URL) {
+    return createTokenVerifier({ jwksUrl: process.env.VERIFY_JWKS_URL, ...redis })
+  }
+  if (process.env.VERIFY_SECRET) {
+    return createTokenVerifier({ signingKey: process.env.VERIFY_SECRET, ...redis })
+  }
   return undefined
 }
 

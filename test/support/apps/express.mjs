@@ -22,5 +22,6 @@ if (verifier) app.get('/svc/me', requireToken(verifier), (req, res) => res.json(
 const server = app.listen(0, '127.0.0.1', () => announce(server.address().port))
 stopOnSignal(async () => {
   server.close()
+  verifier?.close()
   await gatehouse.close()
 })

@@ -23,5 +23,6 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 announce(app.server.address().port)
 stopOnSignal(async () => {
   await app.close()
+  verifier?.close()
   await gatehouse.close()
 })

@@ -24,5 +24,6 @@ const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info
 })
 stopOnSignal(async () => {
   server.close()
+  verifier?.close()
   await gatehouse.close()
 })
