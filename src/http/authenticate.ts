@@ -101,6 +101,10 @@ async function authenticateCookie(
   const web = await loadWebSession(context, request)
   if (!web) return sendError(reply, 'not_authenticated', 'The session has ended or is not valid.')
 
+  // A page's script reads the token here for its next unsafe request. Another origin cannot:
+  // without CORS, a cross-origin script sees no response header.
+  reply.header('X-CSRF-Token', web.csrfToken)
+
   if (!SAFE_METHODS.has(request.method)) {
     refuseCrossSite(request)
     if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {

@@ -117,6 +117,27 @@ describe('the session cookie reaches the API (regression 14)', () => {
     expect((await client.get('/api/protected/')).status).toBe(200)
   })
 
+  it('hands a script the CSRF token in a header, and the token works', async () => {
+    const client = await webLogin(server, await freshUser())
+    const cookie = client.sessionCookie()
+    const greeting = await client.get('/api/protected/')
+    const csrfToken = greeting.headers.get('x-csrf-token')
+
+    expect(csrfToken).toBe((await client.openProfile()).csrfToken)
+    const response = await client.send('/accounts/api/logout/', {
+      method: 'POST',
+      headers: { 'x-csrf-token': csrfToken!, origin: server.url, 'sec-fetch-site': 'same-origin' },
+    })
+    expect(response.status).toBe(204)
+    await expectCookieDead(cookie)
+  })
+
+  it('sends no CSRF token to a Bearer client', async () => {
+    const tokens = await login(server, await freshUser())
+    const response = await getProtected(server, tokens.access)
+    expect(response.headers.get('x-csrf-token')).toBeNull()
+  })
+
   it('refuses an unsafe cookie request from another site, even with the header', async () => {
     const email = await freshUser()
     const client = await webLogin(server, email)
