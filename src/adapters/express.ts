@@ -22,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Gatehouse } from '../gatehouse.js'
 import type { TokenVerifier, VerifiedToken } from '../verify/token-verifier.js'
 import { routeNodeRequest } from './mount.js'
-import { nodeCredentials, sendFailure, setPrivateHeaders } from './node-http.js'
+import { nodeCredentials, sendFailure, setCookieResponseHeaders } from './node-http.js'
 import { authenticateRequest, verifyRequestToken, type RequestAuth } from './request-auth.js'
 
 declare global {
@@ -74,7 +74,7 @@ export function requireAuth(gatehouse: Gatehouse): ExpressMiddleware {
     authenticateRequest(gatehouse, nodeCredentials(request)).then(
       (auth) => {
         request.auth = auth
-        setPrivateHeaders(response, auth)
+        setCookieResponseHeaders(response, auth)
         next()
       },
       (error: unknown) => sendFailure(response, error, next),

@@ -25,7 +25,7 @@ import { routeNodeRequest } from './mount.js'
 import {
   authenticateRequest,
   describeFailure,
-  privateResponseHeaders,
+  cookieResponseHeaders,
   verifyRequestToken,
   type RequestAuth,
 } from './request-auth.js'
@@ -85,7 +85,7 @@ export function requireAuth(gatehouse: Gatehouse): FastifyGuard {
     } catch (error) {
       return refuse(reply, error)
     }
-    reply.headers(privateResponseHeaders(request.auth))
+    reply.headers(cookieResponseHeaders(request.auth))
   }
 }
 

@@ -24,7 +24,7 @@ import { routeFetchRequest } from './mount.js'
 import {
   authenticateRequest,
   describeFailure,
-  privateResponseHeaders,
+  cookieResponseHeaders,
   verifyRequestToken,
   type RequestAuth,
 } from './request-auth.js'
@@ -82,7 +82,7 @@ export function requireAuth(
       return refuse(error)
     }
     await next()
-    for (const [name, value] of Object.entries(privateResponseHeaders(c.get('auth')))) {
+    for (const [name, value] of Object.entries(cookieResponseHeaders(c.get('auth')))) {
       c.header(name, value)
     }
   }

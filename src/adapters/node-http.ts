@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls'
 
 import {
   describeFailure,
-  privateResponseHeaders,
+  cookieResponseHeaders,
   type RequestAuth,
   type RequestCredentials,
 } from './request-auth.js'
@@ -23,9 +23,9 @@ export function nodeCredentials(request: IncomingMessage & { protocol?: string }
   }
 }
 
-/** Marks the response of a cookie-authenticated request private. */
-export function setPrivateHeaders(response: ServerResponse, auth: RequestAuth): void {
-  for (const [name, value] of Object.entries(privateResponseHeaders(auth))) {
+/** Sets the headers of the response to a cookie-authenticated request. */
+export function setCookieResponseHeaders(response: ServerResponse, auth: RequestAuth): void {
+  for (const [name, value] of Object.entries(cookieResponseHeaders(auth))) {
     response.setHeader(name, value)
   }
 }

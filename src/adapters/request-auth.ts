@@ -109,11 +109,14 @@ async function authenticateCookie(
 }
 
 /**
- * Headers for a response to a cookie-authenticated request: it depends on the cookie, so
- * no shared cache may keep it or serve it to another browser.
+ * Headers for the response to a cookie-authenticated request, as Gatehouse's own API routes
+ * send them: it depends on the cookie, so no shared cache may keep it or serve it to another
+ * browser; and it hands a same-origin script the CSRF token for its next unsafe request
+ * (a cross-origin script cannot read it without CORS).
  */
-export function privateResponseHeaders(auth: RequestAuth): Record<string, string> {
-  return auth.credential === 'cookie' ? { 'Cache-Control': 'private, no-store', Vary: 'Cookie' } : {}
+export function cookieResponseHeaders(auth: RequestAuth): Record<string, string> {
+  if (auth.credential !== 'cookie' || auth.csrfToken === null) return {}
+  return { 'Cache-Control': 'private, no-store', Vary: 'Cookie', 'X-CSRF-Token': auth.csrfToken }
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

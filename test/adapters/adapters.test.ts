@@ -202,6 +202,7 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       expect(auth.user.email).toBe(EMAIL)
       expect(auth.session.kind).toBe('web')
       expect(auth.csrfToken).toEqual(expect.any(String))
+      expect(response.headers.get('x-csrf-token')).toBe(auth.csrfToken)
     })
 
     it('refuses an unsafe method without the CSRF token, or from another origin', async () => {
