@@ -40,5 +40,13 @@ export const errorBodySchema = {
   additionalProperties: false,
 } as const
 
+/** An HTML page (documented only: Fastify does not serialize a string it sends as HTML). */
+export const htmlPage = { description: 'An HTML page.', type: 'string' } as const
+
+/** A browser redirect, with no body. */
+export function redirect(description: string) {
+  return { description, type: 'null' } as const
+}
+
 /** Routes that take a Bearer access token or the web session cookie. */
 export const bearerOrCookie = [{ bearerAuth: [] }, { sessionCookie: [] }]

@@ -63,6 +63,20 @@ describe('the OpenAPI document', () => {
     }
   })
 
+  it('documents every operation it lists, the web pages too, with an answer of its own', () => {
+    for (const path of ['/accounts/login/', '/accounts/profile/', '/static/gatehouse.css']) {
+      expect(document.paths[path]?.get, path).toBeDefined()
+    }
+    expect(document.paths['/accounts/login/']!.post!.responses['303']).toBeDefined()
+
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const own = Object.keys(operation.responses).filter((status) => status !== 'default')
+        expect(own.length, `${method} ${path}`).toBeGreaterThan(0)
+      }
+    }
+  })
+
   it('marks the routes that need a credential, with their 401', () => {
     for (const [method, path] of OPERATIONS) {
       const operation = document.paths[path]![method]!
