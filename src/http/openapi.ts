@@ -82,7 +82,8 @@ export function openApiPath(url: string): string {
 
 function operation(route: DocumentedRoute): JsonObject {
   const { schema } = route
-  const secured = schema.security !== undefined && schema.security.length > 0
+  // Bearer routes answer a missing or bad credential with 401; pages redirect to the login.
+  const secured = (schema.security ?? []).some((requirement) => 'bearerAuth' in requirement)
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
     ...(schema.description ? { description: schema.description } : {}),

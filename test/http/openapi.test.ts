@@ -68,6 +68,7 @@ describe('the OpenAPI document', () => {
       expect(document.paths[path]?.get, path).toBeDefined()
     }
     expect(document.paths['/accounts/login/']!.post!.responses['303']).toBeDefined()
+    expect(document.paths['/accounts/profile/']!.get!.responses['401']).toBeUndefined()
 
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
