@@ -81,30 +81,46 @@ ${operations}
 
 function renderOperation(route: DocumentedRoute, prefix: string): string {
   const { schema } = route
-  const secured = (schema.security?.length ?? 0) > 0
+  const schemes = new Set((schema.security ?? []).flatMap((requirement) => Object.keys(requirement)))
+  const needs = schemes.has('bearerAuth')
+    ? ' Needs a Bearer token or the session cookie.'
+    : schemes.has('sessionCookie') ? ' Needs the session cookie.' : ''
   const body = schema.body ? `<p>Body</p><pre>${escapeHtml(sketch(schema.body))}</pre>` : ''
   const answers = Object.entries((schema.response ?? {}) as Record<string, unknown>)
-    .map(([status, value]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(sketch(value))}</li>`)
+    .map(([status, value]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(answer(value))}</li>`)
     .join('')
 
   return `<section>
 <h2><span class="method">${route.method}</span> <code>${escapeHtml(prefix + openApiPath(route.url))}</code></h2>
-<p>${escapeHtml(schema.summary ?? '')}${secured ? ' Needs a Bearer token or the session cookie.' : ''}</p>
+<p>${escapeHtml(schema.summary ?? '')}${needs}</p>
 ${body}
 <ul>${answers}</ul>
 </section>`
 }
 
+/** A response: its description when it has no JSON body, else the body's shape. */
+function answer(schema: unknown): string {
+  const { description, type } = schema as { description?: string; type?: unknown }
+  if (type === 'null' || type === 'string') return description ?? String(type)
+  return sketch(schema)
+}
+
 /** A schema in one line: `{ email: string, password: string }`. */
 function sketch(schema: unknown): string {
-  const value = schema as { type?: unknown; properties?: Record<string, unknown>; items?: unknown }
+  const value = schema as {
+    type?: unknown
+    properties?: Record<string, unknown>
+    items?: unknown
+    anyOf?: unknown[]
+  }
+  if (value.anyOf) return value.anyOf.map(sketch).join(' | ')
   if (value.properties) {
     const fields = Object.entries(value.properties).map(([name, field]) => `${name}: ${sketch(field)}`)
     return fields.length > 0 ? `{ ${fields.join(', ')} }` : '{}'
   }
   if (value.type === 'array') return `${sketch(value.items ?? {})}[]`
   if (Array.isArray(value.type)) return value.type.join(' | ')
-  if (value.type === 'null') return 'no content'
+  if (value.type === 'null') return 'null'
   return typeof value.type === 'string' ? value.type : 'any'
 }
 
