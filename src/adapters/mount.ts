@@ -74,7 +74,8 @@ export async function routeFetchRequest(
     ...(payload ? { payload } : {}),
     ...(target.clientIp ? { remoteAddress: target.clientIp } : {}),
   })
-  const body = hasNoBody(request.method, answer.statusCode) ? null : new Uint8Array(answer.rawPayload)
+  const empty = hasNoBody(request.method, answer.statusCode)
+  const body = empty ? null : new Uint8Array(answer.rawPayload)
   return new Response(body, {
     status: answer.statusCode,
     headers: responseHeaders(answer.headers),

@@ -13,7 +13,9 @@ import {
  * The credentials of a Node request (Express's requests are Node's). The scheme is the
  * framework's when it has one (Express's `req.protocol` follows its `trust proxy`).
  */
-export function nodeCredentials(request: IncomingMessage & { protocol?: string }): RequestCredentials {
+export function nodeCredentials(
+  request: IncomingMessage & { protocol?: string },
+): RequestCredentials {
   const encrypted = (request.socket as TLSSocket | undefined)?.encrypted === true
   return {
     method: request.method ?? 'GET',

@@ -76,7 +76,8 @@ export async function authenticateRequest(
 ): Promise<RequestAuth> {
   const cookies = cookiePolicy(gatehouse.settings.secureCookies)
   const asServerRequest = request as unknown as FastifyRequest
-  if (request.headers.authorization === undefined && hasCookie(asServerRequest, cookies.sessionName)) {
+  const bearer = request.headers.authorization !== undefined
+  if (!bearer && hasCookie(asServerRequest, cookies.sessionName)) {
     return authenticateCookie({ gatehouse, cookies }, request)
   }
 
@@ -105,7 +106,8 @@ async function authenticateCookie(
       throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
     }
   }
-  return { ...describeIdentity(web.user, web.session), credential: 'cookie', csrfToken: web.csrfToken }
+  const identity = describeIdentity(web.user, web.session)
+  return { ...identity, credential: 'cookie', csrfToken: web.csrfToken }
 }
 
 /**

@@ -80,8 +80,9 @@ export class GatehouseClient extends EventTarget {
    */
   async logout(options: { all?: boolean } = {}): Promise<void> {
     const access = await this.accessToken().catch(() => null)
+    const body = options.all ? { all: true } : undefined
     try {
-      if (access) await this.post('/accounts/api/logout/', options.all ? { all: true } : undefined, access)
+      if (access) await this.post('/accounts/api/logout/', body, access)
     } finally {
       this.end('logout')
     }
@@ -94,9 +95,8 @@ export class GatehouseClient extends EventTarget {
       if (this.loggedIn) this.end('ended_elsewhere')
       return null
     }
-    if (!expiresSoon(stored.access, stored.serverOffsetMilliseconds, this.now())) return stored.access
-
-    return this.refresh()
+    const { access, serverOffsetMilliseconds: offset } = stored
+    return expiresSoon(access, offset, this.now()) ? this.refresh() : access
   }
 
   /**
@@ -153,10 +153,11 @@ export class GatehouseClient extends EventTarget {
   private async keepPair(response: Response): Promise<StoredSession> {
     const receivedAt = this.now()
     const pair = (await response.json()) as { access: string; refresh: string }
+    const date = response.headers.get('date')
     const session = {
       access: pair.access,
       refresh: pair.refresh,
-      serverOffsetMilliseconds: serverOffsetMilliseconds(pair.access, response.headers.get('date'), receivedAt),
+      serverOffsetMilliseconds: serverOffsetMilliseconds(pair.access, date, receivedAt),
     }
     this.store.save(session)
     this.loggedIn = true
@@ -190,6 +191,11 @@ export class GatehouseClient extends EventTarget {
   }
 }
 
+interface ErrorBody {
+  code?: unknown
+  detail?: unknown
+}
+
 function withBearer(request: Request, access: string | null): Request {
   if (access === null) return request
   const headers = new Headers(request.headers)
@@ -198,8 +204,9 @@ function withBearer(request: Request, access: string | null): Request {
 }
 
 async function clientError(response: Response): Promise<GatehouseClientError> {
-  const body = (await response.json().catch(() => null)) as { code?: unknown; detail?: unknown } | null
+  const body = (await response.json().catch(() => null)) as ErrorBody | null
   const code = typeof body?.code === 'string' ? body.code : 'unexpected_response'
-  const detail = typeof body?.detail === 'string' ? body.detail : `Gatehouse answered ${response.status}.`
+  const detail =
+    typeof body?.detail === 'string' ? body.detail : `Gatehouse answered ${response.status}.`
   return new GatehouseClientError(response.status, code, detail)
 }

@@ -33,7 +33,10 @@ export function serverOffsetMilliseconds(
 ): number {
   const issuedAt = tokenTimes(access)?.issuedAt
   const answeredAt = dateHeader === null ? NaN : Date.parse(dateHeader) / 1000
-  const serverSeconds = Math.max(issuedAt ?? -Infinity, Number.isNaN(answeredAt) ? -Infinity : answeredAt)
+  const serverSeconds = Math.max(
+    issuedAt ?? -Infinity,
+    Number.isNaN(answeredAt) ? -Infinity : answeredAt,
+  )
   if (!Number.isFinite(serverSeconds)) return 0
 
   return serverSeconds * 1000 + 500 - receivedAtMilliseconds
@@ -44,7 +47,11 @@ export function serverOffsetMilliseconds(
  * by the server's clock. The margin is a fifth of its lifetime, at most a minute, so a
  * request sent now still arrives while the token is good.
  */
-export function expiresSoon(access: string, offsetMilliseconds: number, nowMilliseconds: number): boolean {
+export function expiresSoon(
+  access: string,
+  offsetMilliseconds: number,
+  nowMilliseconds: number,
+): boolean {
   const times = tokenTimes(access)
   if (!times) return true
 

@@ -97,14 +97,20 @@ function operation(route: DocumentedRoute): JsonObject {
 
 function parameters(url: string, schema: DocumentedSchema): JsonObject {
   const names = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((match) => match[1] as string)
-  const declared = (schema.params as { properties?: Record<string, JsonObject> } | undefined)?.properties
-  const query = (schema.querystring as { properties?: Record<string, JsonObject> } | undefined)?.properties
+  const declared = propertiesOf(schema.params)
+  const query = propertiesOf(schema.querystring)
 
   const list = [
-    ...names.map((name) => ({ name, in: 'path', required: true, schema: declared?.[name] ?? { type: 'string' } })),
+    ...names.map((name) => {
+      return { name, in: 'path', required: true, schema: declared?.[name] ?? { type: 'string' } }
+    }),
     ...Object.entries(query ?? {}).map(([name, value]) => ({ name, in: 'query', schema: value })),
   ]
   return list.length > 0 ? { parameters: list } : {}
+}
+
+function propertiesOf(schema: unknown): Record<string, JsonObject> | undefined {
+  return (schema as { properties?: Record<string, JsonObject> } | undefined)?.properties
 }
 
 function requestBody(schema: DocumentedSchema): JsonObject {
@@ -127,7 +133,7 @@ function responses(schema: DocumentedSchema, secured: boolean): JsonObject {
   }
   if (secured) {
     result['401'] = {
-      description: 'No credential, or one that is not valid: `not_authenticated`, `token_not_valid`.',
+      description: 'No credential, or not a valid one: `not_authenticated`, `token_not_valid`.',
       headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     }

@@ -34,7 +34,8 @@ export class JwksKeys {
 
   /** The key named `kid`, or undefined when the server publishes none by that name. */
   async keyFor(kid: string): Promise<VerificationKey | undefined> {
-    const age = this.fetchedAt === undefined ? Infinity : this.clock.nowMilliseconds() - this.fetchedAt
+    const now = this.clock.nowMilliseconds()
+    const age = this.fetchedAt === undefined ? Infinity : now - this.fetchedAt
     const known = this.keys.get(kid)
     if (known && age < MAX_AGE_MILLISECONDS) return known
     if (known || age >= REFETCH_COOLDOWN_MILLISECONDS) await this.fetchOnce()
@@ -52,7 +53,8 @@ export class JwksKeys {
   private async fetchKeys(): Promise<void> {
     let body: unknown
     try {
-      const response = await this.fetchFunction(this.url, { headers: { accept: 'application/json' } })
+      const headers = { accept: 'application/json' }
+      const response = await this.fetchFunction(this.url, { headers })
       if (!response.ok) throw new Error(`status ${response.status}`)
       body = await response.json()
     } catch {

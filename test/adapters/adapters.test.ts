@@ -16,7 +16,10 @@ function postJson(host: RunningHostApp, path: string, body: unknown, headers = {
 }
 
 async function login(host: RunningHostApp): Promise<Tokens> {
-  const response = await postJson(host, '/auth/accounts/api/token/', { email: EMAIL, password: PASSWORD })
+  const response = await postJson(host, '/auth/accounts/api/token/', {
+    email: EMAIL,
+    password: PASSWORD,
+  })
   expect(response.status).toBe(200)
   return (await response.json()) as Tokens
 }
@@ -68,7 +71,9 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
 
     it('refreshes through the mounted route, rotating the refresh token', async () => {
       const tokens = await login(host)
-      const response = await postJson(host, '/auth/accounts/api/token/refresh/', { refresh: tokens.refresh })
+      const response = await postJson(host, '/auth/accounts/api/token/refresh/', {
+        refresh: tokens.refresh,
+      })
 
       expect(response.status).toBe(200)
       const next = (await response.json()) as Tokens
@@ -117,19 +122,29 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       for (const header of ['Bearer not-a-token', 'Basic abc', 'Bearer']) {
         const response = await host.request('/api/me', { headers: { authorization: header } })
 
-        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api", error="invalid_token"')
+        expect(response.headers.get('www-authenticate')).toBe(
+          'Bearer realm="api", error="invalid_token"',
+        )
         await expectError(response, 401, 'token_not_valid')
       }
     })
 
     it('puts the user and the session on the request for a valid access token', async () => {
       const tokens = await login(host)
-      const response = await host.request('/api/me', { headers: { authorization: `bearer  ${tokens.access}` } })
+      const response = await host.request('/api/me', {
+        headers: { authorization: `bearer  ${tokens.access}` },
+      })
 
       expect(response.status).toBe(200)
       const auth = (await response.json()) as Record<string, any>
       expect(auth.credential).toBe('bearer')
-      expect(auth.user).toEqual({ id: 1, email: EMAIL, username: null, isStaff: false, isSuperuser: false })
+      expect(auth.user).toEqual({
+        id: 1,
+        email: EMAIL,
+        username: null,
+        isStaff: false,
+        isSuperuser: false,
+      })
       expect(auth.session).toMatchObject({ id: claimsOf(tokens.access).sid, kind: 'api' })
       expect(JSON.stringify(auth)).not.toContain('argon2')
     })
@@ -150,17 +165,28 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       })
       expect(logout.status).toBe(204)
 
-      await expectError(await host.request('/api/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+      await expectError(
+        await host.request('/api/me', { headers: bearer(tokens.access) }),
+        401,
+        'token_not_valid',
+      )
     })
 
     it('refuses the access token of a user switched off from the CLI', async () => {
       const email = 'grace@example.com'
       await host.cli(['createuser', '--email', email, '--password-stdin'], PASSWORD)
-      const response = await postJson(host, '/auth/accounts/api/token/', { email, password: PASSWORD })
+      const response = await postJson(host, '/auth/accounts/api/token/', {
+        email,
+        password: PASSWORD,
+      })
       const tokens = (await response.json()) as Tokens
 
       expect((await host.cli(['deactivate', '--email', email])).code).toBe(0)
-      await expectError(await host.request('/api/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+      await expectError(
+        await host.request('/api/me', { headers: bearer(tokens.access) }),
+        401,
+        'token_not_valid',
+      )
     })
   })
 
@@ -190,7 +216,7 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       })
     }
 
-    it('puts the user on the request, with the CSRF token, and keeps the answer private', async () => {
+    it('puts the user on the request with the CSRF token, and keeps the answer private', async () => {
       const client = await browser()
       const response = await client.get('/api/me')
 
@@ -211,7 +237,10 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
 
       await expectError(await note(client, {}), 403, 'csrf_failed')
       await expectError(await note(client, { 'x-csrf-token': 'wrong' }), 403, 'csrf_failed')
-      const crossSite = await note(client, { 'x-csrf-token': csrfToken, origin: 'http://evil.example' })
+      const crossSite = await note(client, {
+        'x-csrf-token': csrfToken,
+        origin: 'http://evil.example',
+      })
       await expectError(crossSite, 403, 'cross_site_request')
 
       const accepted = await note(client, { 'x-csrf-token': csrfToken })
@@ -231,10 +260,16 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       const cookie = `${SESSION_COOKIE}=${client.sessionCookie()}`
       expect((await host.request('/api/me', { headers: { cookie } })).status).toBe(200)
       const profile = await (await client.get('/auth/accounts/profile/')).text()
-      const logout = await client.post('/auth/accounts/logout/', { csrf_token: csrfTokenIn(profile) })
+      const logout = await client.post('/auth/accounts/logout/', {
+        csrf_token: csrfTokenIn(profile),
+      })
       expect(logout.status).toBe(303)
 
-      await expectError(await host.request('/api/me', { headers: { cookie } }), 401, 'not_authenticated')
+      await expectError(
+        await host.request('/api/me', { headers: { cookie } }),
+        401,
+        'not_authenticated',
+      )
       expect(client.cookies.has(SESSION_COOKIE)).toBe(false)
     })
   })

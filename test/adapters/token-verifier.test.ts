@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { bearer, claimsOf, createUser, expectError, headerOf, login, sleep } from '../support/api.js'
+import {
+  bearer,
+  claimsOf,
+  createUser,
+  expectError,
+  headerOf,
+  login,
+  sleep,
+} from '../support/api.js'
 import { FRAMEWORKS, startHostApp, type RunningHostApp } from '../support/host-app.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
@@ -12,7 +20,8 @@ function tampered(token: string): string {
   const [header, payload, signature] = token.split('.') as [string, string, string]
   const middle = Math.floor(signature.length / 2)
   const flipped = signature[middle] === 'A' ? 'B' : 'A'
-  return `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`
+  const changed = `${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`
+  return `${header}.${payload}.${changed}`
 }
 
 describe.each(FRAMEWORKS)('a %s service verifying with the JWKS alone', (framework) => {
@@ -22,7 +31,9 @@ describe.each(FRAMEWORKS)('a %s service verifying with the JWKS alone', (framewo
   beforeAll(async () => {
     server = await startServer({ env: { GATEHOUSE_JWT_ALGORITHM: 'EdDSA' } })
     await createUser(server, 'ada@example.com')
-    service = await startHostApp(framework, { VERIFY_JWKS_URL: `${server.url}/.well-known/jwks.json` })
+    service = await startHostApp(framework, {
+      VERIFY_JWKS_URL: `${server.url}/.well-known/jwks.json`,
+    })
   })
 
   afterAll(async () => {
@@ -82,11 +93,17 @@ describe('a service verifying with the shared secret alone', () => {
 
   it('accepts the server tokens with the same secret and refuses them with another', async () => {
     const same = await startHostApp('express', { VERIFY_SECRET: SECRET })
-    const other = await startHostApp('express', { VERIFY_SECRET: SECRET.replace('a shared', 'another') })
+    const other = await startHostApp('express', {
+      VERIFY_SECRET: SECRET.replace('a shared', 'another'),
+    })
     try {
       const tokens = await login(server, 'ada@example.com')
       expect((await same.request('/svc/me', { headers: bearer(tokens.access) })).status).toBe(200)
-      await expectError(await other.request('/svc/me', { headers: bearer(tokens.access) }), 401, 'token_not_valid')
+      await expectError(
+        await other.request('/svc/me', { headers: bearer(tokens.access) }),
+        401,
+        'token_not_valid',
+      )
     } finally {
       await same.stop()
       await other.stop()

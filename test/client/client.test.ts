@@ -35,7 +35,9 @@ interface Call {
 }
 
 /** A client whose requests are recorded, with a device clock `offset` from the real one. */
-function recordedClient(options: { offset?: number; store?: TokenStore; locks?: LockManagerLike } = {}) {
+function recordedClient(
+  options: { offset?: number; store?: TokenStore; locks?: LockManagerLike } = {},
+) {
   const calls: Call[] = []
   const client = createClient({
     authUrl: server.url,
@@ -102,7 +104,7 @@ describe('the client', () => {
     expect(refreshes(calls)).toBe(0)
   })
 
-  it('refreshes before the server would refuse, when the device clock runs an hour behind', async () => {
+  it('refreshes before the server refuses, when the device clock runs an hour behind', async () => {
     const { client, calls } = recordedClient({ offset: -HOUR })
     await client.login(EMAIL, PASSWORD)
     await waitForExpiry()
@@ -119,7 +121,9 @@ describe('the client', () => {
     await client.login(EMAIL, PASSWORD)
     await waitForExpiry()
 
-    const responses = await Promise.all(Array.from({ length: 10 }, () => client.fetch('/api/protected/')))
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => client.fetch('/api/protected/')),
+    )
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200))
     expect(refreshes(calls)).toBe(1)
   })
@@ -141,11 +145,15 @@ describe('the client', () => {
   it('tells when the session has ended elsewhere and the refresh is refused', async () => {
     const { client, calls } = recordedClient()
     const ended: string[] = []
-    client.addEventListener('sessionended', (event) => ended.push((event as SessionEndedEvent).reason))
+    client.addEventListener('sessionended', (event) =>
+      ended.push((event as SessionEndedEvent).reason),
+    )
     await client.login(EMAIL, PASSWORD)
 
     const deviceList = await client.fetch('/accounts/api/sessions/')
-    const { sessions } = (await deviceList.json()) as { sessions: Array<{ id: string; current: boolean }> }
+    const { sessions } = (await deviceList.json()) as {
+      sessions: Array<{ id: string; current: boolean }>
+    }
     const current = sessions.find((session) => session.current)!
     await server.request(`/accounts/api/sessions/${current.id}/`, {
       method: 'DELETE',
@@ -162,14 +170,20 @@ describe('the client', () => {
   it('logs out: the server ends the session and the client forgets its tokens', async () => {
     const { client } = recordedClient()
     const ended: string[] = []
-    client.addEventListener('sessionended', (event) => ended.push((event as SessionEndedEvent).reason))
+    client.addEventListener('sessionended', (event) =>
+      ended.push((event as SessionEndedEvent).reason),
+    )
     await client.login(EMAIL, PASSWORD)
     const access = (await client.accessToken())!
 
     await client.logout()
     expect(ended).toEqual(['logout'])
     expect(client.isLoggedIn).toBe(false)
-    await expectError(await server.request('/api/protected/', { headers: bearer(access) }), 401, 'token_not_valid')
+    await expectError(
+      await server.request('/api/protected/', { headers: bearer(access) }),
+      401,
+      'token_not_valid',
+    )
   })
 })
 

@@ -9,7 +9,10 @@ const GUIDE = readFileSync(resolve(ROOT, 'docs/add-to-existing-app.md'), 'utf8')
 /** The guide's code blocks that name the example file they come from: ```js examples/... */
 function quotedBlocks(): Array<{ file: string; lines: string[] }> {
   const blocks = [...GUIDE.matchAll(/^```\w+ (examples\/\S+)\n([\s\S]*?)^```$/gm)]
-  return blocks.map((match) => ({ file: match[1]!, lines: match[2]!.replace(/\n$/, '').split('\n') }))
+  return blocks.map((match) => ({
+    file: match[1]!,
+    lines: match[2]!.replace(/\n$/, '').split('\n'),
+  }))
 }
 
 describe('the "Add to an existing app" guide', () => {

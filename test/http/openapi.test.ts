@@ -44,7 +44,12 @@ const OPERATIONS = [
   ['get', '/readyz'],
 ] as const
 
-const SECURED = ['/accounts/api/logout/', '/accounts/api/password/', '/accounts/api/sessions/', '/api/protected/']
+const SECURED = [
+  '/accounts/api/logout/',
+  '/accounts/api/password/',
+  '/accounts/api/sessions/',
+  '/api/protected/',
+]
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 and describes every endpoint of the contract', () => {
@@ -58,7 +63,8 @@ describe('the OpenAPI document', () => {
       const responses = document.paths[path]![method]!.responses
       const success = Object.keys(responses).filter((status) => status.startsWith('2'))
       expect(success.length, `${method} ${path}`).toBe(1)
-      if (success[0] !== '204') expect(responses[success[0]!]!.content, `${method} ${path}`).toBeDefined()
+      if (success[0] !== '204')
+        expect(responses[success[0]!]!.content, `${method} ${path}`).toBeDefined()
       expect(responses.default).toBeDefined()
     }
   })
@@ -96,14 +102,15 @@ describe('the OpenAPI document', () => {
   })
 
   it('describes the login answer the server actually sends', async () => {
-    const schema = document.paths['/accounts/api/token/']!.post!.responses['200']!.content!['application/json']!.schema
+    const schema =
+      document.paths['/accounts/api/token/']!.post!.responses['200']!.content!['application/json']!
+        .schema
     const tokens = await login(server, 'ada@example.com', PASSWORD)
 
     expect(Object.keys(tokens).sort()).toEqual([...schema.required].sort())
-    expect(Object.keys(document.paths['/accounts/api/token/']!.post!.requestBody!.content)).toEqual([
-      'application/json',
-      'application/x-www-form-urlencoded',
-    ])
+    expect(Object.keys(document.paths['/accounts/api/token/']!.post!.requestBody!.content)).toEqual(
+      ['application/json', 'application/x-www-form-urlencoded'],
+    )
   })
 })
 
@@ -117,7 +124,9 @@ describe('the documentation page', () => {
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
     expect(html).not.toMatch(/<script/i)
     for (const [method, path] of OPERATIONS) {
-      expect(html).toContain(`<span class="method">${method.toUpperCase()}</span> <code>${path}</code>`)
+      expect(html).toContain(
+        `<span class="method">${method.toUpperCase()}</span> <code>${path}</code>`,
+      )
     }
   })
 })
@@ -136,6 +145,8 @@ describe('documents served through an adapter', () => {
   it('name the mount prefix as the server', async () => {
     const mounted = (await (await host.request('/auth/openapi.json')).json()) as Document
     expect(mounted.servers).toEqual([{ url: '/auth' }])
-    expect(await (await host.request('/auth/docs')).text()).toContain('<code>/auth/api/protected/</code>')
+    expect(await (await host.request('/auth/docs')).text()).toContain(
+      '<code>/auth/api/protected/</code>',
+    )
   })
 })

@@ -58,7 +58,9 @@ function waitForListening(child: ChildProcess): Promise<string> {
     }
     createInterface({ input: child.stdout! }).on('line', onLine)
     createInterface({ input: child.stderr! }).on('line', onLine)
-    child.once('exit', (code) => reject(new Error(`host app exited with ${code}: ${lines.join('\n')}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`host app exited with ${code}: ${lines.join('\n')}`)),
+    )
   })
 }
 

@@ -11,7 +11,10 @@ import * as forFastify from 'gatehouse/fastify'
 import { authRoutes, requireAuth, requireToken, type AuthVariables } from 'gatehouse/hono'
 
 export async function wire(): Promise<void> {
-  const gatehouse = await createGatehouse({ databaseUrl: 'sqlite::memory:', accessTokenLifetime: '5m' })
+  const gatehouse = await createGatehouse({
+    databaseUrl: 'sqlite::memory:',
+    accessTokenLifetime: '5m',
+  })
   const verifier = createTokenVerifier({ signingKey: 'x'.repeat(32) })
 
   const expressApp = express()

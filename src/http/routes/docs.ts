@@ -81,17 +81,21 @@ ${operations}
 
 function renderOperation(route: DocumentedRoute, prefix: string): string {
   const { schema } = route
-  const schemes = new Set((schema.security ?? []).flatMap((requirement) => Object.keys(requirement)))
+  const path = prefix + openApiPath(route.url)
+  const requirements = schema.security ?? []
+  const schemes = new Set(requirements.flatMap((requirement) => Object.keys(requirement)))
   const needs = schemes.has('bearerAuth')
     ? ' Needs a Bearer token or the session cookie.'
     : schemes.has('sessionCookie') ? ' Needs the session cookie.' : ''
   const body = schema.body ? `<p>Body</p><pre>${escapeHtml(sketch(schema.body))}</pre>` : ''
   const answers = Object.entries((schema.response ?? {}) as Record<string, unknown>)
-    .map(([status, value]) => `<li><code>${escapeHtml(status)}</code> ${escapeHtml(answer(value))}</li>`)
+    .map(([status, value]) => {
+      return `<li><code>${escapeHtml(status)}</code> ${escapeHtml(answer(value))}</li>`
+    })
     .join('')
 
   return `<section>
-<h2><span class="method">${route.method}</span> <code>${escapeHtml(prefix + openApiPath(route.url))}</code></h2>
+<h2><span class="method">${route.method}</span> <code>${escapeHtml(path)}</code></h2>
 <p>${escapeHtml(schema.summary ?? '')}${needs}</p>
 ${body}
 <ul>${answers}</ul>
@@ -115,7 +119,9 @@ function sketch(schema: unknown): string {
   }
   if (value.anyOf) return value.anyOf.map(sketch).join(' | ')
   if (value.properties) {
-    const fields = Object.entries(value.properties).map(([name, field]) => `${name}: ${sketch(field)}`)
+    const fields = Object.entries(value.properties).map(([name, field]) => {
+      return `${name}: ${sketch(field)}`
+    })
     return fields.length > 0 ? `{ ${fields.join(', ')} }` : '{}'
   }
   if (value.type === 'array') return `${sketch(value.items ?? {})}[]`

@@ -25,7 +25,11 @@ export function registerServiceRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   endpoint(app, '/readyz', {
     GET: {
-      schema: { summary: 'Readiness: storage answers.', tags: ['service'], response: { 200: statusSchema } },
+      schema: {
+        summary: 'Readiness: storage answers.',
+        tags: ['service'],
+        response: { 200: statusSchema },
+      },
       handler: async (_request, reply) => {
         try {
           await gatehouse.storage.ping()
