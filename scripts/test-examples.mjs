@@ -1,5 +1,6 @@
 // Packs Gatehouse as it would be published, installs the tarball into the example
-// applications (examples/, one npm workspace) and runs each example's own tests.
+// applications and runs each example's own tests. examples/ is one npm workspace, so
+// Gatehouse's native dependency (better-sqlite3) is built once for the three.
 import { execFileSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
