@@ -58,6 +58,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { g
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
 
   const prefix = app.prefix
+  if (prefix === '') {
+    // At the root, Gatehouse's catch-all routes would take every path of the application.
+    throw new Error("Register Gatehouse's authRoutes with a prefix, such as { prefix: '/auth' }")
+  }
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack()
     request.raw.url = (request.raw.url ?? '/').slice(prefix.length) || '/'
