@@ -81,6 +81,23 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
       expect((await host.request('/api/me', { headers: bearer(next.access) })).status).toBe(200)
     })
 
+    it("records the client's address and user agent for the list of devices", async () => {
+      const response = await postJson(
+        host,
+        '/auth/accounts/api/token/',
+        { email: EMAIL, password: PASSWORD },
+        { 'user-agent': 'adapter-test/1.0' },
+      )
+      const tokens = (await response.json()) as Tokens
+      const list = await host.request('/auth/accounts/api/sessions/', {
+        headers: bearer(tokens.access),
+      })
+      const { sessions } = (await list.json()) as { sessions: Array<Record<string, unknown>> }
+      const current = sessions.find((session) => session.current)
+
+      expect(current).toMatchObject({ client_ip: '127.0.0.1', user_agent: 'adapter-test/1.0' })
+    })
+
     it('answers an unknown path under the prefix with Gatehouse 404 body', async () => {
       await expectError(await host.request('/auth/no/such/path/'), 404, 'not_found')
     })
