@@ -6,6 +6,8 @@ export async function openGatehouse() {
   return createGatehouse({
     databaseUrl: process.env.HOST_DATABASE_URL,
     revocationSyncInterval: '100ms',
+    accessTokenLifetime: process.env.HOST_ACCESS_TOKEN_LIFETIME,
+    clockTolerance: process.env.HOST_CLOCK_TOLERANCE,
   })
 }
 

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url'
+
 import express from 'express'
 import { authRoutes, requireAuth, requireToken } from 'gatehouse/express'
 
@@ -12,6 +14,8 @@ app.use('/auth', authRoutes(gatehouse))
 app.use(express.json())
 
 app.get('/open', (_req, res) => res.json({ open: true }))
+// The built client, for pages that load it in a browser.
+app.use('/client', express.static(fileURLToPath(new URL('../../../dist/client', import.meta.url))))
 app.post('/echo', (req, res) => res.json({ echoed: req.body }))
 app.get('/api/me', requireAuth(gatehouse), (req, res) => res.json(req.auth))
 app.post('/api/notes', requireAuth(gatehouse), (req, res) => {
