@@ -95,6 +95,8 @@ export class GatehouseClient extends EventTarget {
       if (this.loggedIn) this.end('ended_elsewhere')
       return null
     }
+    // Another tab sharing the store may have logged in since this client started.
+    this.loggedIn = true
     const { access, serverOffsetMilliseconds: offset } = stored
     return expiresSoon(access, offset, this.now()) ? this.refresh() : access
   }

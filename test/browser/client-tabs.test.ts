@@ -95,13 +95,15 @@ describe.runIf(browserTestsRun())('the client in Chromium, in two tabs', () => {
 
   it('tells the other tab that the session ended when one tab logs out', async () => {
     const first = await openTab(browser, host.url)
+    await first.evaluate(() => localStorage.clear())
     const second = await openTab(browser, host.url)
     await first.evaluate((password) => window.client.login('ada@example.com', password), PASSWORD)
+    const fetchMe = () => second.evaluate(async () => (await window.client.fetch('/api/me')).status)
+    expect(await fetchMe()).toBe(200)
 
     await first.evaluate(() => window.client.logout())
-    const status = await second.evaluate(async () => (await window.client.fetch('/api/me')).status)
 
-    expect(status).toBe(401)
+    expect(await fetchMe()).toBe(401)
     expect(await first.evaluate(() => window.ended)).toEqual(['logout'])
     expect(await second.evaluate(() => window.ended)).toEqual(['ended_elsewhere'])
   })
