@@ -1,7 +1,7 @@
 import { settingsFromOptions, type SettingsOptions } from './config/options.js'
-import type { EventSink } from './core/events.js'
-import { Gatehouse } from './gatehouse.js'
-import { openStorage } from './storage/open.js'
+import { silentEvents, type EventSink } from './core/events.js'
+import type { Gatehouse } from './gatehouse.js'
+import { openGatehouseWith } from './runtime.js'
 import type { AccessClaimsHook } from './tokens/token-service.js'
 
 /** What `createGatehouse` takes: any settings, plus the hooks a library user may pass. */
@@ -19,9 +19,11 @@ export interface CreateGatehouseOptions extends SettingsOptions {
 }
 
 /**
- * Opens Gatehouse for use inside an application: validates the settings with the server's
- * rules, opens the database (creating and migrating it as needed), loads the signing keys
- * and the recently ended sessions. Call `close()` on the result when the application stops.
+ * Opens Gatehouse for use inside an application, as the server opens it: validates the
+ * settings with the server's rules, opens the database (creating and migrating it as
+ * needed) and, with `redisUrl`, Redis for the throttling counters and the fan-out of ended
+ * sessions; loads the signing keys and the recently ended sessions. Call `close()` on the
+ * result when the application stops.
  *
  * @example
  * ```ts
@@ -36,22 +38,10 @@ export interface CreateGatehouseOptions extends SettingsOptions {
  * ```
  */
 export async function createGatehouse(options: CreateGatehouseOptions = {}): Promise<Gatehouse> {
-  const { events, accessTokenClaims, backgroundWork = true, ...settingsOptions } = options
+  const { events = silentEvents, accessTokenClaims, backgroundWork = true, ...settingsOptions } =
+    options
   const settings = settingsFromOptions(settingsOptions)
-  const storage = await openStorage(settings.databaseUrl, { migrate: true })
-  const gatehouse = new Gatehouse({
-    settings,
-    storage,
-    ...(events ? { events } : {}),
-    ...(accessTokenClaims ? { accessTokenClaims } : {}),
-  })
-
-  try {
-    await gatehouse.load()
-  } catch (error) {
-    await storage.close()
-    throw error
-  }
+  const gatehouse = await openGatehouseWith(settings, { events, accessTokenClaims })
 
   if (backgroundWork) gatehouse.startBackgroundWork()
   return gatehouse

@@ -6,6 +6,7 @@ import { silentEvents, type EventSink } from './core/events.js'
 import { cryptoRandom, type Random } from './core/random.js'
 import { PasswordHasher } from './passwords/hasher.js'
 import { RevocationList } from './sessions/revocation-list.js'
+import type { SessionFanOut } from './sessions/session-fan-out.js'
 import {
   SessionService,
   type ClientInfo,
@@ -25,6 +26,8 @@ export interface GatehouseOptions {
   events?: EventSink
   /** Adds an application's claims to every access token. */
   accessTokenClaims?: AccessClaimsHook
+  /** Tells every instance at once about ended sessions (Redis pub/sub); optional. */
+  fanOut?: SessionFanOut | undefined
 }
 
 /**
@@ -41,6 +44,7 @@ export class Gatehouse {
   readonly accounts: AccountService
   readonly clock: Clock
   private readonly events: EventSink
+  private readonly fanOut: SessionFanOut | undefined
   private readonly timers: NodeJS.Timeout[] = []
 
   constructor(options: GatehouseOptions) {
@@ -53,12 +57,18 @@ export class Gatehouse {
     this.storage = storage
     this.clock = clock
     this.events = events
+    this.fanOut = options.fanOut
+    const activationDelay = signingKeyActivationDelayMilliseconds(settings)
     this.keys = new KeyRing(
       storage,
       {
         algorithm: settings.jwtAlgorithm,
         environmentSecret: settings.signingKey,
-        verificationGraceSeconds: longestTokenLifetime(settings) + settings.clockToleranceSeconds,
+        verificationGraceSeconds:
+          longestTokenLifetime(settings) +
+          settings.clockToleranceSeconds +
+          Math.ceil(activationDelay / 1000),
+        activationDelayMilliseconds: activationDelay,
       },
       clock,
       random,
@@ -79,6 +89,8 @@ export class Gatehouse {
       random,
       events,
     )
+    const fanOut = this.fanOut
+    if (fanOut) this.sessions.onSessionsEnded((ids, endedAt) => fanOut.publish(ids, endedAt))
     const hasher = new PasswordHasher(settings.passwordHash)
     this.accounts = new AccountService(
       storage,
@@ -100,6 +112,8 @@ export class Gatehouse {
    * made elsewhere, and deleting what has expired.
    */
   startBackgroundWork(): void {
+    this.revocations.requireCurrentWithin(revocationBoundMilliseconds(this.settings))
+    this.fanOut?.listen(this.revocations)
     this.every(this.settings.revocationSyncIntervalMilliseconds, async () => {
       await this.revocations.sync()
       if (await this.keys.reload().catch(() => false)) this.tokens.forgetVerified()
@@ -111,6 +125,7 @@ export class Gatehouse {
 
   async close(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer)
+    await this.fanOut?.close()
     await this.storage.close()
   }
 
@@ -232,6 +247,23 @@ export class Gatehouse {
     timer.unref()
     this.timers.push(timer)
   }
+}
+
+/**
+ * How long after a session ends every instance refuses its tokens: 1 s with the default
+ * sync interval of 250 ms. An instance that cannot confirm its revocation list for this
+ * long refuses access tokens (503) instead of trusting them.
+ */
+export function revocationBoundMilliseconds(settings: Settings): number {
+  return Math.max(1000, 4 * settings.revocationSyncIntervalMilliseconds)
+}
+
+/**
+ * How long a new signing key only verifies before it signs. Every instance reloads keys on
+ * the sync interval, so by then each one knows the new key and accepts its tokens.
+ */
+function signingKeyActivationDelayMilliseconds(settings: Settings): number {
+  return 2 * settings.revocationSyncIntervalMilliseconds
 }
 
 function longestTokenLifetime(settings: Settings): number {

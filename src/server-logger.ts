@@ -3,7 +3,12 @@ import { pino, type Logger } from 'pino'
 import type { Settings } from './config/settings.js'
 import type { EventName, EventSink } from './core/events.js'
 
-const WARNING_EVENTS = new Set<EventName>(['refresh.reuse_detected', 'revocation.sync_failed'])
+const WARNING_EVENTS = new Set<EventName>([
+  'refresh.reuse_detected',
+  'revocation.sync_failed',
+  'revocation.fanout_lost',
+  'revocation.publish_failed',
+])
 
 /**
  * The server's and CLI's structured logger. Values that could hold a secret are redacted

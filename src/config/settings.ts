@@ -58,6 +58,10 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/.+/, 'expected redis://...')
     .optional(),
+  GATEHOUSE_REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'expected up to 64 letters, digits or : . _ -')
+    .default('gatehouse:'),
   GATEHOUSE_SIGNING_KEY: z
     .string()
     .min(32, 'must be at least 32 characters of random text')
@@ -103,6 +107,8 @@ export interface Settings {
   port: number
   databaseUrl: string
   redisUrl: string | undefined
+  /** Prepended to every Redis key and channel, so deployments can share one Redis. */
+  redisKeyPrefix: string
   signingKey: string | undefined
   jwtAlgorithm: JwtAlgorithm
   accessTokenLifetimeSeconds: number
@@ -142,6 +148,7 @@ export function toSettings(parsed: ParsedSettings): Settings {
     port: parsed.GATEHOUSE_PORT,
     databaseUrl: parsed.GATEHOUSE_DATABASE_URL,
     redisUrl: parsed.GATEHOUSE_REDIS_URL,
+    redisKeyPrefix: parsed.GATEHOUSE_REDIS_KEY_PREFIX,
     signingKey: parsed.GATEHOUSE_SIGNING_KEY,
     jwtAlgorithm: parsed.GATEHOUSE_JWT_ALGORITHM,
     accessTokenLifetimeSeconds: parsed.GATEHOUSE_ACCESS_TOKEN_LIFETIME,

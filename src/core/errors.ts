@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'user_not_found',
   'signing_key_fixed',
   'storage_unavailable',
+  'cache_unavailable',
   'internal_error',
 ] as const
 

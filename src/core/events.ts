@@ -21,6 +21,10 @@ export type EventName =
   | 'keys.generated'
   | 'sessions.flushed'
   | 'revocation.sync_failed'
+  | 'revocation.sync_recovered'
+  | 'revocation.fanout_live'
+  | 'revocation.fanout_lost'
+  | 'revocation.publish_failed'
 
 export type EventFields = Record<string, string | number | boolean | null | undefined>
 

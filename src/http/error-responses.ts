@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   user_not_found: 404,
   signing_key_fixed: 409,
   storage_unavailable: 503,
+  cache_unavailable: 503,
   internal_error: 500,
 }
 

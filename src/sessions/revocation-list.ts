@@ -1,6 +1,7 @@
-import { nowSeconds, type Clock } from '../core/clock.js'
+import { monotonicMilliseconds, nowSeconds, type Clock } from '../core/clock.js'
 import type { EventSink } from '../core/events.js'
 import type { SessionStore } from '../storage/types.js'
+import type { FanOutReceiver } from './session-fan-out.js'
 
 /** How far back each sync reads again, to catch ends committed out of time order. */
 const SYNC_OVERLAP_SECONDS = 5
@@ -11,12 +12,21 @@ const SYNC_OVERLAP_SECONDS = 5
  * long as an access token of its session can; after that the token's own expiry refuses it.
  *
  * Ends made by this process are added at once. Ends made elsewhere (the CLI, another
- * instance) arrive through `sync`, which the server runs on an interval, and through
- * `add` calls from a fan-out channel where one is configured.
+ * instance) arrive through `sync`, which the server runs on an interval, and through a
+ * fan-out channel (Redis) where one is configured.
+ *
+ * Once a server calls `requireCurrentWithin`, the list also knows when it can no longer
+ * vouch for itself: when storage has not answered a sync for longer than the bound and no
+ * fan-out channel has been live all that time, a session may have ended unseen, so
+ * `isCurrent` turns false and access tokens are refused (503) rather than trusted.
  */
-export class RevocationList {
+export class RevocationList implements FanOutReceiver {
   private readonly ended = new Map<string, number>()
   private syncedFrom: number | undefined
+  private lastSyncStartedAtMilliseconds: number | undefined
+  private channelLiveSinceMilliseconds: number | null = null
+  private syncFailing = false
+  private maxAgeMilliseconds: number | undefined
 
   constructor(
     private readonly store: Pick<SessionStore, 'listSessionsEndedSince'>,
@@ -37,8 +47,29 @@ export class RevocationList {
     return this.ended.size
   }
 
+  /** Makes `isCurrent` false once nothing has confirmed the list for `milliseconds`. */
+  requireCurrentWithin(milliseconds: number): void {
+    this.maxAgeMilliseconds = milliseconds
+  }
+
+  /**
+   * True when every session ended more than the bound ago is known here: a sync started
+   * within the bound, or the fan-out channel has been live since the last sync started.
+   */
+  isCurrent(): boolean {
+    if (this.maxAgeMilliseconds === undefined) return true
+
+    const syncedAt = this.lastSyncStartedAtMilliseconds
+    if (syncedAt === undefined) return false
+    if (monotonicMilliseconds() - syncedAt <= this.maxAgeMilliseconds) return true
+
+    const liveSince = this.channelLiveSinceMilliseconds
+    return liveSince !== null && liveSince <= syncedAt
+  }
+
   /** Reads the sessions ended since the last sync; true when storage answered. */
   async sync(): Promise<boolean> {
+    const startedAtMilliseconds = monotonicMilliseconds()
     const startedAt = nowSeconds(this.clock)
     const since = (this.syncedFrom ?? startedAt - this.retentionSeconds) - SYNC_OVERLAP_SECONDS
 
@@ -46,13 +77,33 @@ export class RevocationList {
       const rows = await this.store.listSessionsEndedSince(since)
       for (const row of rows) this.add(row.id, row.endedAt)
     } catch (error) {
-      this.events('revocation.sync_failed', { error: errorName(error) })
+      // Once per outage, not on every interval.
+      if (!this.syncFailing) this.events('revocation.sync_failed', { error: errorName(error) })
+      this.syncFailing = true
       return false
     }
 
+    if (this.syncFailing) this.events('revocation.sync_recovered', {})
+    this.syncFailing = false
     this.syncedFrom = startedAt
+    this.lastSyncStartedAtMilliseconds = startedAtMilliseconds
     this.forgetExpired(startedAt)
     return true
+  }
+
+  sessionsEnded(sessionIds: string[], endedAt: number): void {
+    for (const sessionId of sessionIds) this.add(sessionId, endedAt)
+  }
+
+  channelLive(): void {
+    this.channelLiveSinceMilliseconds = monotonicMilliseconds()
+    this.events('revocation.fanout_live', {})
+  }
+
+  channelLost(): void {
+    if (this.channelLiveSinceMilliseconds === null) return
+    this.channelLiveSinceMilliseconds = null
+    this.events('revocation.fanout_lost', {})
   }
 
   private forgetExpired(now: number): void {
@@ -63,5 +114,7 @@ export class RevocationList {
 }
 
 function errorName(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string') return code
   return error instanceof Error ? error.name : 'unknown'
 }

@@ -9,6 +9,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../storage/types.js'
+import { isUnavailableError, unavailable } from '../storage/unavailable.js'
 import type { TokenClaims } from '../tokens/claims.js'
 import { tokenNotValid, type TokenService } from '../tokens/token-service.js'
 import type { RevocationList } from './revocation-list.js'
@@ -127,9 +128,15 @@ export class SessionService {
     return this.answerSpentToken(claims, user)
   }
 
-  /** Checks an access token and that its session has not ended. */
+  /**
+   * Checks an access token and that its session has not ended. Answers from memory; when
+   * the revocation list cannot vouch for itself (storage unreachable past the bound, and no
+   * live fan-out), it refuses with `storage_unavailable` rather than trust a maybe-ended
+   * session.
+   */
   authenticateAccessToken(token: string): AccessTokenIdentity {
     const claims = this.tokens.verify(token, 'access')
+    if (!this.revocations.isCurrent()) throw unavailable('storage_unavailable')
     if (this.revocations.has(claims.sid)) throw tokenNotValid()
 
     return { userId: claims.user_id, sessionId: claims.sid, claims }
@@ -165,7 +172,9 @@ export class SessionService {
     const type = tokenTypeOf(token)
     if (type === 'access') {
       const identity = this.authenticateAccessToken(token)
-      if (!(await this.loadIdentity(identity))) throw tokenNotValid()
+      // Storage out of reach: the in-memory check above holds within the revocation bound.
+      const loaded = await this.loadIdentity(identity).catch(unlessUnavailable)
+      if (loaded === null) throw tokenNotValid()
       return
     }
 
@@ -224,8 +233,10 @@ export class SessionService {
       return this.pairFor(user, session, session.refresh)
     }
 
-    await this.endSession(session.id, 'refresh_reuse')
-    this.events('refresh.reuse_detected', { userId: user.id, sessionId: session.id })
+    // Several instances may catch the same reuse at once; the one whose end wins reports it.
+    if (await this.endSession(session.id, 'refresh_reuse')) {
+      this.events('refresh.reuse_detected', { userId: user.id, sessionId: session.id })
+    }
     throw tokenNotValid()
   }
 
@@ -306,6 +317,12 @@ export class SessionService {
       clientIp: client.clientIp,
     }
   }
+}
+
+/** Rethrows anything but a backend found unreachable. */
+function unlessUnavailable(error: unknown): undefined {
+  if (isUnavailableError(error)) return undefined
+  throw error
 }
 
 const endedNever = { previousRefreshJti: null, rotatedAt: null, endedAt: null, endReason: null }

@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import { createSigner, createVerifier } from 'fast-jwt'
 
 import type { JwtAlgorithm } from '../config/settings.js'
-import { nowSeconds, type Clock } from '../core/clock.js'
+import { monotonicMilliseconds, nowSeconds, type Clock } from '../core/clock.js'
 import { GatehouseError } from '../core/errors.js'
 import { randomId, type Random } from '../core/random.js'
 import type { KeyStore, SigningKeyRecord } from '../storage/types.js'
@@ -28,6 +28,16 @@ export interface KeyRingSettings {
   environmentSecret: string | undefined
   /** How long a retired key keeps verifying: the longest a token it signed can live. */
   verificationGraceSeconds: number
+  /**
+   * How long a key found in storage only verifies before this instance signs with it, so
+   * that every other instance has loaded it by then. None when absent.
+   */
+  activationDelayMilliseconds?: number
+}
+
+interface PendingSigner {
+  key: SigningKey
+  activatesAtMilliseconds: number
 }
 
 /**
@@ -38,6 +48,7 @@ export interface KeyRingSettings {
 export class KeyRing {
   private keys = new Map<string, SigningKey>()
   private signing: SigningKey | undefined
+  private pending: PendingSigner | undefined
   private fingerprint = ''
 
   constructor(
@@ -92,6 +103,12 @@ export class KeyRing {
 
   signingKey(): SigningKey {
     if (!this.signing) throw new Error('KeyRing.load() has not run')
+
+    const pending = this.pending
+    if (pending && monotonicMilliseconds() >= pending.activatesAtMilliseconds) {
+      this.signing = pending.key
+      this.pending = undefined
+    }
     return this.signing
   }
 
@@ -127,13 +144,23 @@ export class KeyRing {
     const signing = keys.find((key) => key.kid === newest?.kid)
     if (!signing) throw new Error(`No active ${this.settings.algorithm} signing key in storage`)
 
-    this.install(keys, signing)
+    const current = keys.find((key) => key.kid === this.signing?.kid)
+    const delay = this.settings.activationDelayMilliseconds ?? 0
+    if (current && current.kid !== signing.kid && delay > 0) {
+      // Another instance may not have loaded the new key yet: keep signing with the one
+      // every instance knows until it has.
+      this.install(keys, current)
+      this.pending = { key: signing, activatesAtMilliseconds: monotonicMilliseconds() + delay }
+    } else {
+      this.install(keys, signing)
+    }
     this.fingerprint = records.map((record) => `${record.kid}:${record.retiredAt}`).join(',')
   }
 
   private install(keys: SigningKey[], signing: SigningKey): void {
     this.keys = new Map(keys.map((key) => [key.kid, key]))
     this.signing = signing
+    this.pending = undefined
   }
 }
 

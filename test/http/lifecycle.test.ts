@@ -96,6 +96,8 @@ describe('reuse detection', () => {
       await expectError(await refresh(short, first.refresh), 401, 'token_not_valid')
       await expectError(await refresh(short, second.refresh), 401, 'token_not_valid')
       await expectError(await getProtected(short, second.access), 401, 'token_not_valid')
+      // The server writes its log asynchronously: the line may trail the response a little.
+      for (let wait = 0; wait < 50 && !hasReuseLine(short); wait += 1) await sleep(100)
       expect(short.logs.join('\n')).toContain('"event":"refresh.reuse_detected"')
     } finally {
       await short.stop()
@@ -327,3 +329,7 @@ describe('absolute session lifetime (B14 step 6)', () => {
     }
   })
 })
+
+function hasReuseLine(server: RunningServer): boolean {
+  return server.logs.some((line) => line.includes('"event":"refresh.reuse_detected"'))
+}

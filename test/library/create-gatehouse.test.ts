@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 
 import { ConfigError, createGatehouse, type Gatehouse } from '../../dist/index.js'
-import { PASSWORD, claimsOf } from '../support/api.js'
+import { PASSWORD, claimsOf, sleep } from '../support/api.js'
+import { describeWithServices, requireServiceUrl } from '../support/services.js'
 
 const client = { userAgent: null, clientIp: '127.0.0.1' }
 const opened: Gatehouse[] = []
@@ -64,6 +66,35 @@ describe('createGatehouse', () => {
       expect(gatehouse.settings.accessTokenLifetimeSeconds).toBe(15 * 60)
     } finally {
       delete process.env.GATEHOUSE_ACCESS_TOKEN_LIFETIME
+    }
+  })
+})
+
+describeWithServices(['redis'], 'createGatehouse with Redis', () => {
+  it('announces the sessions it ends to the other instances, as the server does', async () => {
+    const prefix = `gatehouse-library-test-${process.pid}:`
+    const listener = new Redis(requireServiceUrl('redis'))
+    const messages: string[] = []
+    listener.on('message', (_channel: string, text: string) => messages.push(text))
+    await listener.subscribe(`${prefix}sessions-ended`)
+
+    try {
+      const gatehouse = await createGatehouse({
+        databaseUrl: databaseUrl(),
+        redisUrl: requireServiceUrl('redis'),
+        redisKeyPrefix: prefix,
+        backgroundWork: false,
+      })
+      opened.push(gatehouse)
+      await gatehouse.accounts.createUser({ email: 'ada@example.com', password: PASSWORD })
+      const tokens = await gatehouse.login('ada@example.com', PASSWORD, client)
+      const sessionId = claimsOf(tokens.access).sid as string
+      await gatehouse.sessions.endSession(sessionId, 'logout')
+
+      for (let attempt = 0; attempt < 40 && messages.length === 0; attempt += 1) await sleep(50)
+      expect(messages.map((text) => JSON.parse(text).ids)).toEqual([[sessionId]])
+    } finally {
+      listener.disconnect()
     }
   })
 })

@@ -14,6 +14,8 @@ export interface CliResult {
 
 export interface RunningServer {
   url: string
+  /** The server's process id (the primary's, with `serve --workers`). */
+  pid: number
   env: Record<string, string>
   /** Every line the server wrote to stdout and stderr, for checking no secret is logged. */
   logs: string[]
@@ -27,6 +29,8 @@ export interface StartOptions {
   env?: Record<string, string>
   /** Reuse another server's database and settings (several instances, restarts). */
   shareWith?: RunningServer
+  /** More arguments after `serve`, such as `--workers 3`. */
+  args?: string[]
 }
 
 /** Starts `gatehouse serve` as a real process on a free port with its own SQLite file. */
@@ -40,7 +44,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         GATEHOUSE_REVOCATION_SYNC_INTERVAL: '100ms',
         ...options.env,
       }
-  const child = spawn(process.execPath, [CLI_PATH, 'serve'], {
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '', ...env, GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -49,6 +53,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   return {
     url,
+    pid: child.pid as number,
     env,
     logs,
     request: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),

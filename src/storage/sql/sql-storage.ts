@@ -198,7 +198,13 @@ export class SqlStorage implements Storage {
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at').execute()
+    // Ties broken by kid: every instance must agree on which of two keys is the newer.
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('kid')
+      .execute()
     return rows.map((row) => ({
       kid: row.kid,
       algorithm: row.algorithm,
