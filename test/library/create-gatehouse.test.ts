@@ -21,11 +21,13 @@ function databaseUrl(): string {
 
 afterEach(async () => {
   for (const gatehouse of opened.splice(0)) await gatehouse.close()
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true })
+  for (const directory of directories.splice(0)) {
+    rmSync(directory, { recursive: true, force: true })
+  }
 })
 
 describe('createGatehouse', () => {
-  it('opens a new database, applies the settings and the claims hook, and logs a user in', async () => {
+  it('opens a new database, applies settings and the claims hook, and logs a user in', async () => {
     const gatehouse = await createGatehouse({
       databaseUrl: databaseUrl(),
       accessTokenLifetime: '5m',
