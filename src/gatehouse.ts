@@ -14,6 +14,8 @@ import {
   type WebSessionStart,
 } from './sessions/session-service.js'
 import type { Storage, UserRecord } from './storage/types.js'
+import { LoginThrottle } from './throttling/login-throttle.js'
+import { RateLimiter } from './throttling/rate-limit.js'
 import { KeyRing } from './tokens/keys.js'
 import { TokenService, type AccessClaimsHook } from './tokens/token-service.js'
 
@@ -42,6 +44,9 @@ export class Gatehouse {
   readonly revocations: RevocationList
   readonly sessions: SessionService
   readonly accounts: AccountService
+  readonly loginThrottle: LoginThrottle
+  /** Per-address limit on the refresh, verify and blacklist endpoints. */
+  readonly tokenRequests: RateLimiter
   readonly clock: Clock
   private readonly events: EventSink
   private readonly fanOut: SessionFanOut | undefined
@@ -96,6 +101,17 @@ export class Gatehouse {
       storage,
       hasher,
       { minLength: settings.passwordMinLength, maxLength: settings.passwordMaxLength },
+      clock,
+      events,
+    )
+    this.loginThrottle = new LoginThrottle(storage, settings.loginThrottle, clock, events)
+    this.tokenRequests = new RateLimiter(
+      storage,
+      {
+        name: 'token',
+        requestsPerWindow: settings.tokenRequestsPerAddress,
+        windowSeconds: settings.tokenRequestWindowSeconds,
+      },
       clock,
       events,
     )
@@ -219,7 +235,11 @@ export class Gatehouse {
   }
 
   private async checkCredentials(email: string, password: string, client: ClientInfo) {
-    const { user, failure } = await this.accounts.verifyCredentials(email, password)
+    const { user, failure } = await this.loginThrottle.attempt(
+      { email, clientIp: client.clientIp },
+      () => this.accounts.verifyCredentials(email, password),
+      (check) => check.user !== null,
+    )
     if (!user) {
       this.events('login.failed', { reason: failure, clientIp: client.clientIp })
       throw new GatehouseError('invalid_credentials', 'Invalid credentials')

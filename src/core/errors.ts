@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'session_not_found',
   'method_not_allowed',
   'payload_too_large',
+  'headers_too_large',
+  'request_timeout',
   'unsupported_media_type',
   'throttled',
   'invalid_old_password',

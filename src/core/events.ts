@@ -7,6 +7,8 @@ export type EventName =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'login.locked'
+  | 'requests.throttled'
   | 'refresh.succeeded'
   | 'refresh.refused'
   | 'refresh.reuse_detected'

@@ -3,6 +3,7 @@ import { parse as parseQueryString } from 'node:querystring'
 import type { FastifyInstance } from 'fastify'
 
 import { GatehouseError } from '../core/errors.js'
+import { nestingDepth } from '../core/nesting-depth.js'
 
 const MAX_JSON_DEPTH = 32
 const MAX_FORM_FIELDS = 32
@@ -22,7 +23,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
 
     parseJson(request, body as string, (error: Error | null, value?: unknown) => {
       if (error) return done(error, undefined)
-      if (depthOf(value) > MAX_JSON_DEPTH) return done(tooDeep(), undefined)
+      if (nestingDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(tooDeep(), undefined)
       done(null, value)
     })
   })
@@ -38,14 +39,6 @@ export function registerBodyParsers(app: FastifyInstance): void {
       done(null, { ...fields })
     },
   )
-}
-
-function depthOf(value: unknown, depth = 0): number {
-  if (depth > MAX_JSON_DEPTH || typeof value !== 'object' || value === null) return depth
-
-  let deepest = depth + 1
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1))
-  return deepest
 }
 
 function tooDeep(): GatehouseError {

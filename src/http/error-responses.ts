@@ -15,6 +15,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   session_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  headers_too_large: 431,
+  request_timeout: 408,
   unsupported_media_type: 415,
   throttled: 429,
   invalid_old_password: 400,
@@ -65,6 +67,7 @@ const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'The request body is not valid JSON.'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'The request body is empty.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'The Content-Length is wrong.'],
+  FST_ERR_BAD_URL: ['invalid_request', 'The URL could not be read.'],
   FST_ERR_CTP_EMPTY_TYPE: ['unsupported_media_type', 'This content type is not supported.'],
   FST_ERR_CTP_INVALID_TYPE: ['unsupported_media_type', 'This content type is not supported.'],
 }

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Gatehouse } from '../gatehouse.js'
 import { requireSession } from './authenticate.js'
 import { registerBodyParsers } from './body-parsers.js'
+import { handleClientError } from './client-errors.js'
 import { handleError, sendError } from './error-responses.js'
 import { collectRoutes } from './openapi.js'
 import { registerAccountRoutes } from './routes/account.js'
@@ -34,6 +35,9 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     // A number where a string belongs is a client error, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    clientErrorHandler: handleClientError,
+    // A URL that does not decode (`/%ff`) is refused before routing, with the same body.
+    frameworkErrors: handleError,
   })
 
   app.decorateRequest('identity', null)

@@ -3,10 +3,13 @@
  * accepts tokens shaped exactly as it issues them, so anything a verifier elsewhere might
  * read differently is refused before a signature is even checked.
  */
+import { nestingDepth } from '../core/nesting-depth.js'
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/
 const ALLOWED_HEADER_MEMBERS = new Set(['alg', 'typ', 'kid'])
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+// Gatehouse's own claims are flat; an application's may nest a little, never this deep.
+const MAX_NESTING_DEPTH = 16
 
 export type CompactHeader = {
   alg: string
@@ -63,6 +66,7 @@ function decodeJsonSegment(segment: string): Record<string, unknown> | null {
   }
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  if (nestingDepth(value, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) return null
   if (JSON.stringify(value) !== text) return null
 
   return value as Record<string, unknown>

@@ -10,6 +10,7 @@ import {
   login,
   postJson,
 } from '../support/api.js'
+import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 let server: RunningServer
@@ -242,7 +243,7 @@ describe('logs', () => {
   it('never hold a password or a token', async () => {
     const tokens = await login(server, 'alice@example.com')
     await postJson(server, TOKEN_PATH, { email: 'alice@example.com', password: 'hunter2-guess' })
-    const logs = server.logs.join('\n')
+    const logs = (await settledLogs(server)).join('\n')
 
     expect(logs).toContain('"event":"login.failed"')
     expect(logs).toContain('"reason":"wrong_password"')

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { PASSWORD, createUser, expectError } from '../support/api.js'
+import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 import {
   FORM_TYPE,
@@ -585,7 +586,7 @@ describe('logs', () => {
     await client.post(LOGIN, guess)
     await client.logIn('alice@example.com')
     const { csrfToken } = await client.openProfile()
-    const logs = server.logs.join('\n')
+    const logs = (await settledLogs(server)).join('\n')
 
     expect(logs).toContain('"event":"login.failed"')
     const secrets = [client.sessionCookie(), csrfToken, preLogin, preLoginCookie]

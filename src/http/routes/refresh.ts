@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 
 import type { Gatehouse } from '../../gatehouse.js'
+import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
 import { emptyObjectSchema, tokenPairSchema } from '../openapi-schemas.js'
 
@@ -18,11 +19,17 @@ const verifySchema = {
 
 /**
  * simplejwt's token endpoints: refresh (rotating), verify (with revocation, unlike
- * simplejwt's) and blacklist (ends the refresh token's session).
+ * simplejwt's) and blacklist (ends the refresh token's session). All three share one limit
+ * per client address, counted before the body is read.
  */
 export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const limit = async (request: FastifyRequest) => {
+    await gatehouse.tokenRequests.hit(clientInfo(request).clientIp)
+  }
+
   endpoint(app, '/accounts/api/token/refresh/', {
     POST: {
+      onRequest: limit,
       schema: {
         summary: 'Trade a refresh token for a new access token and a rotated refresh token.',
         tags: ['tokens'],
@@ -39,6 +46,7 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   endpoint(app, '/accounts/api/token/verify/', {
     POST: {
+      onRequest: limit,
       schema: {
         summary: 'Check that a token is valid now, its session live.',
         tags: ['tokens'],
@@ -56,6 +64,7 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   endpoint(app, '/accounts/api/token/blacklist/', {
     POST: {
+      onRequest: limit,
       schema: {
         summary: 'End the session of a refresh token.',
         tags: ['tokens'],
