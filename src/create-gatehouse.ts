@@ -38,8 +38,12 @@ export interface CreateGatehouseOptions extends SettingsOptions {
  * ```
  */
 export async function createGatehouse(options: CreateGatehouseOptions = {}): Promise<Gatehouse> {
-  const { events = silentEvents, accessTokenClaims, backgroundWork = true, ...settingsOptions } =
-    options
+  const {
+    events = silentEvents,
+    accessTokenClaims,
+    backgroundWork = true,
+    ...settingsOptions
+  } = options
   const settings = settingsFromOptions(settingsOptions)
   const gatehouse = await openGatehouseWith(settings, { events, accessTokenClaims })
 

@@ -260,9 +260,12 @@ export class Gatehouse {
     const timer = setInterval(() => {
       if (running) return
       running = true
-      task().finally(() => {
-        running = false
-      })
+      // Each task reports its own failures; this only keeps a rejection from going unhandled.
+      void task()
+        .catch(() => undefined)
+        .finally(() => {
+          running = false
+        })
     }, milliseconds)
     timer.unref()
     this.timers.push(timer)

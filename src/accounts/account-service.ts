@@ -6,6 +6,9 @@ import { checkNewPassword, type PasswordPolicySettings } from '../passwords/poli
 import type { UserRecord, UserStore } from '../storage/types.js'
 import { emailKey, hasControlCharacters, validateNewEmail } from './email.js'
 
+// Half of a UTF-16 pair on its own: not text, and hashed as U+FFFD it would equal others.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
 export interface NewAccount {
   email: string
   password: string
@@ -57,6 +60,9 @@ export class AccountService {
    * and inactive user cost the same hash; the reason is for logs, never for the client.
    */
   async verifyCredentials(email: string, password: string): Promise<CredentialCheck> {
+    if (LONE_SURROGATE.test(password)) {
+      throw new GatehouseError('invalid_request', 'The password is not valid Unicode text.')
+    }
     if (hasControlCharacters(email)) {
       throw new GatehouseError('invalid_request', 'The email holds characters no email can hold.')
     }

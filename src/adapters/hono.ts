@@ -72,12 +72,15 @@ export function requireAuth(
   return async (c, next) => {
     try {
       const url = new URL(c.req.url)
-      c.set('auth', await authenticateRequest(gatehouse, {
-        method: c.req.method,
-        headers: c.req.header(),
-        protocol: url.protocol.replace(/:$/, ''),
-        host: url.host,
-      }))
+      c.set(
+        'auth',
+        await authenticateRequest(gatehouse, {
+          method: c.req.method,
+          headers: c.req.header(),
+          protocol: url.protocol.replace(/:$/, ''),
+          host: url.host,
+        }),
+      )
     } catch (error) {
       return refuse(error)
     }

@@ -14,7 +14,10 @@ import { registerUserCommands } from './commands/users.js'
 export function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('Email and password authentication with JWT and cookie sessions')
-    .showHelpAfterError()
+    // One line per failure, like every other error of the command; `--help` shows usage.
+    .configureOutput({
+      outputError: (text, write) => write(`gatehouse: usage: ${text.replace(/^error: /, '').trim()}\n`),
+    })
     .exitOverride()
 
   registerServeCommand(program)

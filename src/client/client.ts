@@ -134,9 +134,10 @@ export class GatehouseClient extends EventTarget {
     // Another tab may have refreshed while this one waited for the lock: adopt its pair.
     const stored = this.store.load()
     if (!stored) return null
-    const stale = rejected !== undefined
-      ? stored.access === rejected
-      : expiresSoon(stored.access, stored.serverOffsetMilliseconds, this.now())
+    const stale =
+      rejected !== undefined
+        ? stored.access === rejected
+        : expiresSoon(stored.access, stored.serverOffsetMilliseconds, this.now())
     if (!stale) return stored.access
 
     let response: Response

@@ -48,6 +48,10 @@ function readConfigFile(explicitPath: string | undefined): Record<string, unknow
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`GATEHOUSE_CONFIG: ${path} must hold a JSON object`)
   }
+  const unknown = Object.keys(parsed).find((name) => !(name in settingsSchema.shape))
+  if (unknown !== undefined) {
+    throw new ConfigError(`${unknown}: not a setting (in ${path})`)
+  }
   return Object.fromEntries(
     Object.entries(parsed).map(([name, value]) => [name, value === null ? undefined : String(value)]),
   )

@@ -21,7 +21,7 @@ export function registerBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined)
 
-    parseJson(request, body as string, (error: Error | null, value?: unknown) => {
+    void parseJson(request, body as string, (error: Error | null, value?: unknown) => {
       if (error) return done(error, undefined)
       if (nestingDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return done(tooDeep(), undefined)
       done(null, value)

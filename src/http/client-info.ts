@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+
 import type { FastifyRequest } from 'fastify'
 
 import type { ClientInfo } from '../sessions/session-service.js'
@@ -8,5 +10,14 @@ import type { ClientInfo } from '../sessions/session-service.js'
  */
 export function clientInfo(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent']
-  return { userAgent: typeof userAgent === 'string' ? userAgent : null, clientIp: request.ip }
+  return { userAgent: typeof userAgent === 'string' ? userAgent : null, clientIp: clientAddress(request) }
+}
+
+/**
+ * The client's IP address. A trusted proxy's `X-Forwarded-For` entry that is not an IP
+ * address (`garbage`, `1.2.3.4:5555`) is not believed: the proxy's own address counts.
+ */
+export function clientAddress(request: FastifyRequest): string {
+  if (isIP(request.ip) !== 0) return request.ip
+  return request.socket.remoteAddress ?? 'unknown'
 }

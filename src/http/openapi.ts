@@ -127,9 +127,10 @@ function responses(schema: DocumentedSchema, secured: boolean): JsonObject {
 
   for (const [status, body] of Object.entries(declared)) {
     const description = typeof body.description === 'string' ? body.description : 'Success.'
-    result[status] = body.type === 'null'
-      ? { description }
-      : { description, content: { [mediaType]: { schema: body } } }
+    result[status] =
+      body.type === 'null'
+        ? { description }
+        : { description, content: { [mediaType]: { schema: body } } }
   }
   if (secured) {
     result['401'] = {

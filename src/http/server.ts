@@ -1,3 +1,5 @@
+import { METHODS } from 'node:http'
+
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 
 import type { Gatehouse } from '../gatehouse.js'
@@ -35,10 +37,18 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     // A number where a string belongs is a client error, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
+    // A body that stops arriving must not hold a connection forever (slowloris).
+    requestTimeout: 30_000,
     clientErrorHandler: handleClientError,
     // A URL that does not decode (`/%ff`) is refused before routing, with the same body.
     frameworkErrors: handleError,
   })
+
+  // Teach the router every method Node parses, so a known path answers 405, never 404.
+  // CONNECT never reaches the router: Node hands it to a separate event.
+  for (const method of METHODS) {
+    if (method !== 'CONNECT' && !app.supportedMethods.includes(method)) app.addHttpMethod(method)
+  }
 
   app.decorateRequest('identity', null)
   registerBodyParsers(app)

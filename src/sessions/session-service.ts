@@ -189,7 +189,10 @@ export class SessionService {
   async endSessionOfRefreshToken(refreshToken: string): Promise<void> {
     const claims = this.tokens.verify(refreshToken, 'refresh')
     const session = await this.store.findSession(claims.sid)
-    if (!session || session.userId !== claims.user_id) throw tokenNotValid()
+    // simplejwt refuses a token it has already blacklisted; an ended session is the same.
+    if (!session || session.userId !== claims.user_id || session.endedAt !== null) {
+      throw tokenNotValid()
+    }
 
     await this.endSession(session.id, 'logout')
   }

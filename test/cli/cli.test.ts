@@ -87,6 +87,14 @@ describe('gatehouse CLI', () => {
       ['GATEHOUSE_JWT_ALGORITHM', 'none'],
       ['GATEHOUSE_DATABASE_URL', 'mysql://localhost/x'],
       ['GATEHOUSE_SIGNING_KEY', 'too-short'],
+      ['GATEHOUSE_HOUSEKEEPING_INTERVAL', '30d'],
+      ['GATEHOUSE_REVOCATION_SYNC_INTERVAL', '0ms'],
+      ['GATEHOUSE_ACCESS_TOKEN_LIFETIME', '0s'],
+      ['GATEHOUSE_PORT', '0x1F44'],
+      ['GATEHOUSE_PORT', '1e4'],
+      ['GATEHOUSE_TRUSTED_PROXIES', '10.0.0.0/99'],
+      ['GATEHOUSE_TRUSTED_PROXIES', 'not-an-ip'],
+      ['GATEHOUSE_HOST', 'not_a_host'],
     ]
     for (const [name, value] of cases) {
       const result = await runCli(['serve'], { ...env, [name]: value })

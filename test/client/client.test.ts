@@ -157,7 +157,7 @@ describe('the client', () => {
     const current = sessions.find((session) => session.current)!
     await server.request(`/accounts/api/sessions/${current.id}/`, {
       method: 'DELETE',
-      headers: bearer(await (await loginElsewhere()).access),
+      headers: bearer((await loginElsewhere()).access),
     })
 
     const response = await client.fetch('/api/protected/')

@@ -38,8 +38,9 @@ export async function login(
   server: RunningServer,
   email: string,
   password = PASSWORD,
+  headers: Record<string, string> = {},
 ): Promise<Tokens> {
-  const response = await postJson(server, '/accounts/api/token/', { email, password })
+  const response = await postJson(server, '/accounts/api/token/', { email, password }, headers)
   expect(response.status).toBe(200)
   return (await response.json()) as Tokens
 }

@@ -3,7 +3,7 @@ import cluster from 'node:cluster'
 import { InvalidArgumentError, type Command } from 'commander'
 import type { Logger } from 'pino'
 
-import { loadSettings } from '../../config/load.js'
+import { ConfigError, loadSettings } from '../../config/load.js'
 import type { Settings } from '../../config/settings.js'
 import { buildServer } from '../../http/server.js'
 import { openGatehouse } from '../../runtime.js'
@@ -37,7 +37,12 @@ async function serveOne(settings: Settings, logger: Logger): Promise<void> {
   const gatehouse = await openGatehouse(logger, settings)
   const app = buildServer(gatehouse, { logger })
 
-  await app.listen({ host: settings.host, port: settings.port })
+  try {
+    await app.listen({ host: settings.host, port: settings.port })
+  } catch (error) {
+    await gatehouse.close()
+    throw listenError(error, settings)
+  }
   gatehouse.startBackgroundWork()
   const event = cluster.isWorker ? 'worker.listening' : 'server.listening'
   logger.info({ event, url: serverUrl(settings.host, app), pid: process.pid })
@@ -55,6 +60,21 @@ async function serveOne(settings: Settings, logger: Logger): Promise<void> {
   process.once('SIGTERM', stop)
   // A worker whose primary is gone gets no more connections; it leaves instead of lingering.
   if (cluster.isWorker) process.once('disconnect', stop)
+}
+
+/** Names the setting behind a failure to listen, as every configuration error does. */
+function listenError(error: unknown, settings: Settings): unknown {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'EADDRINUSE') {
+    return new ConfigError(`GATEHOUSE_PORT: port ${settings.port} is already in use`)
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ConfigError(`GATEHOUSE_HOST: cannot listen on ${settings.host}`)
+  }
+  if (code === 'EACCES') {
+    return new ConfigError(`GATEHOUSE_PORT: not allowed to listen on port ${settings.port}`)
+  }
+  return error
 }
 
 function parseWorkers(text: string): number {

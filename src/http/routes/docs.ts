@@ -86,7 +86,9 @@ function renderOperation(route: DocumentedRoute, prefix: string): string {
   const schemes = new Set(requirements.flatMap((requirement) => Object.keys(requirement)))
   const needs = schemes.has('bearerAuth')
     ? ' Needs a Bearer token or the session cookie.'
-    : schemes.has('sessionCookie') ? ' Needs the session cookie.' : ''
+    : schemes.has('sessionCookie')
+      ? ' Needs the session cookie.'
+      : ''
   const body = schema.body ? `<p>Body</p><pre>${escapeHtml(sketch(schema.body))}</pre>` : ''
   const answers = Object.entries((schema.response ?? {}) as Record<string, unknown>)
     .map(([status, value]) => {
