@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const GUIDE = readFileSync(resolve(ROOT, 'docs/add-to-existing-app.md'), 'utf8')
+const GUIDE = readFileSync(resolve(ROOT, 'README.md'), 'utf8')
 
 /** The guide's code blocks that name the example file they come from: ```js examples/... */
 function quotedBlocks(): Array<{ file: string; lines: string[] }> {
@@ -15,7 +15,7 @@ function quotedBlocks(): Array<{ file: string; lines: string[] }> {
   }))
 }
 
-describe('the "Add to an existing app" guide', () => {
+describe('the README\'s "Add to an existing app" section', () => {
   it('quotes the examples', () => {
     const files = new Set(quotedBlocks().map((block) => block.file))
     for (const example of ['express', 'fastify', 'hono']) {
