@@ -121,13 +121,18 @@ async function authenticateCookie(
 }
 
 /** Loads the user behind an identity; a user gone or switched off ends the request. */
-export async function requireUser(gatehouse: Gatehouse, request: FastifyRequest): Promise<UserRecord> {
+export async function requireUser(
+  gatehouse: Gatehouse,
+  request: FastifyRequest,
+): Promise<UserRecord> {
   const identity = request.identity
-  if (!identity) throw new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
+  if (!identity)
+    throw new GatehouseError('not_authenticated', 'Authentication credentials were not provided.')
   if (identity.user) return identity.user
 
   const user = await gatehouse.accounts.findById(identity.userId)
-  if (!user || !user.isActive) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
+  if (!user || !user.isActive)
+    throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
 
   identity.user = user
   return user

@@ -68,7 +68,9 @@ export class KeyRing {
 
     let records = await this.store.listSigningKeys()
     if (!records.some((record) => this.isActiveSigner(record))) {
-      await this.store.insertSigningKey(generateKeyRecord(this.settings.algorithm, this.clock, this.random))
+      await this.store.insertSigningKey(
+        generateKeyRecord(this.settings.algorithm, this.clock, this.random),
+      )
       records = await this.store.listSigningKeys()
     }
     this.installRecords(records)

@@ -8,10 +8,7 @@ import { endpoint } from '../endpoint.js'
 import { bearerOrCookie, noContentSchema, tokenPairSchema } from '../openapi-schemas.js'
 
 const logoutSchema = {
-  anyOf: [
-    { type: 'null' },
-    { type: 'object', properties: { all: { type: 'boolean' } } },
-  ],
+  anyOf: [{ type: 'null' }, { type: 'object', properties: { all: { type: 'boolean' } } }],
 } as const
 
 const passwordSchema = {
@@ -119,7 +116,7 @@ export function registerAccountRoutes(
     DELETE: {
       preHandler: guard,
       schema: {
-        summary: 'End one of the user\'s sessions.',
+        summary: "End one of the user's sessions.",
         tags: ['account'],
         security: bearerOrCookie,
         params: { type: 'object', properties: { id: { type: 'string' } } },

@@ -16,7 +16,7 @@ export function registerStylesheetRoute(app: FastifyInstance): void {
   endpoint(app, STYLESHEET_PATH, {
     GET: {
       schema: {
-        summary: 'The web pages\' stylesheet.',
+        summary: "The web pages' stylesheet.",
         tags: ['web pages'],
         produces: 'text/css',
         response: { 200: { description: 'CSS.', type: 'string' } },

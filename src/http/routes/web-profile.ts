@@ -49,7 +49,7 @@ export function registerWebProfileRoutes(app: FastifyInstance, context: WebConte
   endpoint(app, '/accounts/profile/end-session/', {
     POST: {
       schema: {
-        summary: 'End one of the user\'s sessions (form: session, csrf_token).',
+        summary: "End one of the user's sessions (form: session, csrf_token).",
         tags: ['web pages'],
         security: [{ sessionCookie: [] }],
         produces: 'text/html',
