@@ -6,18 +6,21 @@ export const STYLESHEET_PATH = '/static/gatehouse.css'
 /** The frame every page shares: language, viewport, stylesheet, one `main` landmark. */
 export function layout(title: string, main: SafeHtml): SafeHtml {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · Gatehouse</title>
-        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
-      </head>
-      <body>
-        <header class="site"><span class="brand">Gatehouse</span></header>
-        <main>${main}</main>
-      </body>
-    </html> `
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Gatehouse</title>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
+</head>
+<body>
+<header class="site"><span class="brand">Gatehouse</span></header>
+<main>
+${main}
+</main>
+</body>
+</html>
+`
 }
 
 /**
@@ -30,5 +33,5 @@ export function alertRegion(id: string, message: string | null): SafeHtml {
 
 /** The hidden field that carries a form's CSRF token. */
 export function csrfField(token: string): SafeHtml {
-  return html`<input type="hidden" name="csrf_token" value="${token}" />`
+  return html`<input type="hidden" name="csrf_token" value="${token}">`
 }

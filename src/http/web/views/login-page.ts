@@ -17,32 +17,17 @@ export function loginPage(model: LoginPageModel): SafeHtml {
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
-      ${alertRegion('login-error', model.error)}
-      <form class="card" method="post" action="/accounts/login/">
-        ${csrfField(model.csrfToken)}
-        ${model.next ? html`<input type="hidden" name="next" value="${model.next}" />` : null}
-        <label for="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="username"
-          required
-          value="${model.email}"
-          aria-invalid="${invalid}"
-          aria-describedby="login-error"
-        />
-        <label for="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          aria-invalid="${invalid}"
-          aria-describedby="login-error"
-        />
-        <button type="submit">Sign in</button>
-      </form>`,
+${alertRegion('login-error', model.error)}
+<form class="card" method="post" action="/accounts/login/">
+${csrfField(model.csrfToken)}
+${model.next ? html`<input type="hidden" name="next" value="${model.next}">` : null}
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required
+  value="${model.email}" aria-invalid="${invalid}" aria-describedby="login-error">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required
+  aria-invalid="${invalid}" aria-describedby="login-error">
+<button type="submit">Sign in</button>
+</form>`,
   )
 }
