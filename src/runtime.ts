@@ -7,6 +7,7 @@ import { Gatehouse } from './gatehouse.js'
 import { loggingEvents } from './server-logger.js'
 import type { SessionFanOut } from './sessions/session-fan-out.js'
 import { openStorage } from './storage/open.js'
+import type { AccessClaimsHook } from './tokens/token-service.js'
 
 /**
  * Opens storage (migrating it), with the counters and the fan-out of ended sessions in
@@ -16,7 +17,21 @@ export async function openGatehouse(
   logger: Logger,
   settings: Settings = loadSettings(),
 ): Promise<Gatehouse> {
-  const events = loggingEvents(logger)
+  return openGatehouseWith(settings, { events: loggingEvents(logger) })
+}
+
+/** What the server, the CLI and `createGatehouse` pass besides the settings. */
+export interface OpeningOptions {
+  events: EventSink
+  accessTokenClaims?: AccessClaimsHook | undefined
+}
+
+/** `openGatehouse` for callers with their own event sink (the library's `createGatehouse`). */
+export async function openGatehouseWith(
+  settings: Settings,
+  options: OpeningOptions,
+): Promise<Gatehouse> {
+  const { events, accessTokenClaims } = options
   const storage = await openStorage(settings.databaseUrl, {
     migrate: true,
     redisUrl: settings.redisUrl,
@@ -25,7 +40,13 @@ export async function openGatehouse(
   const fanOut = settings.redisUrl
     ? await openFanOut(settings.redisUrl, settings.redisKeyPrefix, events)
     : undefined
-  const gatehouse = new Gatehouse({ settings, storage, events, fanOut })
+  const gatehouse = new Gatehouse({
+    settings,
+    storage,
+    events,
+    fanOut,
+    ...(accessTokenClaims ? { accessTokenClaims } : {}),
+  })
 
   try {
     await gatehouse.load()

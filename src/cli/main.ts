@@ -18,7 +18,8 @@ export function buildProgram(): Command {
     .description('Email and password authentication with JWT and cookie sessions')
     // One line per failure, like every other error of the command; `--help` shows usage.
     .configureOutput({
-      outputError: (text, write) => write(`gatehouse: usage: ${text.replace(/^error: /, '').trim()}\n`),
+      outputError: (text, write) =>
+        write(`gatehouse: usage: ${text.replace(/^error: /, '').trim()}\n`),
     })
     .exitOverride()
 

@@ -53,6 +53,9 @@ function readConfigFile(explicitPath: string | undefined): Record<string, unknow
     throw new ConfigError(`${unknown}: not a setting (in ${path})`)
   }
   return Object.fromEntries(
-    Object.entries(parsed).map(([name, value]) => [name, value === null ? undefined : String(value)]),
+    Object.entries(parsed).map(([name, value]) => [
+      name,
+      value === null ? undefined : String(value),
+    ]),
   )
 }

@@ -7,14 +7,20 @@ import { parseDurationMilliseconds } from '../core/durations.js'
 export const JWT_ALGORITHMS = ['HS256', 'EdDSA', 'ES256', 'RS256'] as const
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
+const HOST_LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+const HOSTNAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(\\.${HOST_LABEL})*$`)
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 // setInterval holds at most a signed 32-bit count of milliseconds (about 24.8 days).
 const MAX_TIMER_MILLISECONDS = 2 ** 31 - 1
 const MAX_LIFETIME_MILLISECONDS = 10 * 365 * 86400 * 1000
 
-function duration(fallback: string, minMilliseconds = 0, maxMilliseconds = MAX_LIFETIME_MILLISECONDS) {
+function duration(
+  fallback: string,
+  minMilliseconds = 0,
+  maxMilliseconds = MAX_LIFETIME_MILLISECONDS,
+) {
   return z
     .string()
     .default(fallback)
@@ -78,7 +84,12 @@ function list() {
   return z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
 }
 
 /**
@@ -88,7 +99,10 @@ function list() {
 export const settingsSchema = z.object({
   GATEHOUSE_HOST: z
     .string()
-    .refine((host) => isIP(host) !== 0 || HOSTNAME.test(host), 'expected an IP address or a host name')
+    .refine(
+      (host) => isIP(host) !== 0 || HOSTNAME.test(host),
+      'expected an IP address or a host name',
+    )
     .default('127.0.0.1'),
   GATEHOUSE_PORT: integer(8000, 0, 65535),
   GATEHOUSE_DATABASE_URL: z

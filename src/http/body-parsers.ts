@@ -34,7 +34,10 @@ export function registerBodyParsers(app: FastifyInstance): void {
     (_request, body, done) => {
       const fields = parseQueryString(body as string, '&', '=', { maxKeys: MAX_FORM_FIELDS + 1 })
       if (Object.keys(fields).length > MAX_FORM_FIELDS) {
-        return done(new GatehouseError('invalid_request', 'The form has too many fields.'), undefined)
+        return done(
+          new GatehouseError('invalid_request', 'The form has too many fields.'),
+          undefined,
+        )
       }
       done(null, { ...fields })
     },

@@ -10,7 +10,10 @@ import type { ClientInfo } from '../sessions/session-service.js'
  */
 export function clientInfo(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent']
-  return { userAgent: typeof userAgent === 'string' ? userAgent : null, clientIp: clientAddress(request) }
+  return {
+    userAgent: typeof userAgent === 'string' ? userAgent : null,
+    clientIp: clientAddress(request),
+  }
 }
 
 /**

@@ -2,8 +2,9 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 
 import { sendError } from './error-responses.js'
 
-type Handlers = Partial<Record<'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', Omit<RouteOptions, 'method' | 'url'>>>
-
+type Handlers = Partial<
+  Record<'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH', Omit<RouteOptions, 'method' | 'url'>>
+>
 
 /**
  * Registers one path with its methods. `OPTIONS` answers 204 with `Allow` and needs no

@@ -57,7 +57,8 @@ export function sendError(
     reply.header('Retry-After', String(Math.max(1, Math.ceil(options.retryAfterSeconds))))
   }
 
-  const body: ErrorBody = code === 'invalid_credentials' ? { error: detail, detail, code } : { detail, code }
+  const body: ErrorBody =
+    code === 'invalid_credentials' ? { error: detail, detail, code } : { detail, code }
   return reply.code(status).type('application/json; charset=utf-8').send(body)
 }
 

@@ -8,7 +8,9 @@ import { registerBodyParsers } from './body-parsers.js'
 import { handleClientError } from './client-errors.js'
 import { handleError, sendError } from './error-responses.js'
 import { withLazyChildren } from './lazy-logger.js'
+import { collectRoutes } from './openapi.js'
 import { registerAccountRoutes } from './routes/account.js'
+import { registerDocsRoutes } from './routes/docs.js'
 import { registerServiceRoutes } from './routes/health.js'
 import { registerProtectedRoutes } from './routes/protected.js'
 import { registerRefreshRoutes } from './routes/refresh.js'
@@ -61,6 +63,8 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
     done()
   })
 
+  // Before any route: the OpenAPI document describes the routes registered after this.
+  const documented = collectRoutes(app)
   const guard = requireSession(gatehouse)
   registerTokenRoutes(app, gatehouse)
   registerRefreshRoutes(app, gatehouse)
@@ -68,6 +72,7 @@ export function buildServer(gatehouse: Gatehouse, options: ServerOptions = {}): 
   registerProtectedRoutes(app, gatehouse, guard)
   registerServiceRoutes(app, gatehouse)
   registerWebRoutes(app, gatehouse)
+  registerDocsRoutes(app, documented)
 
   return app
 }

@@ -41,18 +41,16 @@ export function isSqliteUrl(url: string): boolean {
 }
 
 async function openSqlite(url: string): Promise<Storage> {
-  const { connectSqlite, isSqliteUnavailable, isSqliteUniqueViolation } = await import(
-    './sqlite/connect.js'
-  )
+  const { connectSqlite, isSqliteUnavailable, isSqliteUniqueViolation } =
+    await import('./sqlite/connect.js')
   const path = url.slice('sqlite:'.length)
   const storage = new SqlStorage(connectSqlite(path), 'sqlite', isSqliteUniqueViolation)
   return reportUnavailable(storage, isSqliteUnavailable, 'storage_unavailable')
 }
 
 async function openPostgres(url: string): Promise<Storage> {
-  const { connectPostgres, isPostgresUnavailable, isPostgresUniqueViolation } = await import(
-    './postgres/connect.js'
-  )
+  const { connectPostgres, isPostgresUnavailable, isPostgresUniqueViolation } =
+    await import('./postgres/connect.js')
   const storage = new SqlStorage(connectPostgres(url), 'postgres', isPostgresUniqueViolation)
   return reportUnavailable(storage, isPostgresUnavailable, 'storage_unavailable')
 }

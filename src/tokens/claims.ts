@@ -33,7 +33,10 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
  * Checks a payload's claims, their types and their times. Returns the typed claims, or null
  * when any claim is missing, of the wrong type, out of range or meant for another use.
  */
-export function checkClaims(payload: Record<string, unknown>, rules: ClaimRules): TokenClaims | null {
+export function checkClaims(
+  payload: Record<string, unknown>,
+  rules: ClaimRules,
+): TokenClaims | null {
   if (!hasWellTypedClaims(payload)) return null
   if (payload.token_type !== rules.expectedType) return null
   if (!hasValidTimes(payload, rules)) return null

@@ -68,7 +68,9 @@ export class KeyRing {
 
     let records = await this.store.listSigningKeys()
     if (!records.some((record) => this.isActiveSigner(record))) {
-      await this.store.insertSigningKey(generateKeyRecord(this.settings.algorithm, this.clock, this.random))
+      await this.store.insertSigningKey(
+        generateKeyRecord(this.settings.algorithm, this.clock, this.random),
+      )
       records = await this.store.listSigningKeys()
     }
     this.installRecords(records)
@@ -164,7 +166,8 @@ export class KeyRing {
   }
 }
 
-function environmentKey(secret: string): SigningKey {
+/** The key of an HMAC secret given in the environment; its `kid` derives from the secret. */
+export function environmentKey(secret: string): SigningKey {
   const kid = 'env-' + createHash('sha256').update(secret).digest('base64url').slice(0, 12)
   return buildKey(kid, 'HS256', Buffer.from(secret, 'utf8'), null, null)
 }

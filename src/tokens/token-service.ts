@@ -19,7 +19,16 @@ export interface TokenSettings {
 export type AccessClaimsHook = (user: UserRecord) => Record<string, unknown>
 
 const RESERVED_CLAIMS = new Set([
-  'token_type', 'exp', 'iat', 'nbf', 'jti', 'user_id', 'sub', 'sid', 'iss', 'aud',
+  'token_type',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'user_id',
+  'sub',
+  'sid',
+  'iss',
+  'aud',
 ])
 
 const VERIFIED_CACHE_LIMIT = 10_000

@@ -181,7 +181,9 @@ describe('brute force on one account (B25): limit 10, lock 5 s doubling to 10 s'
   })
 
   it('logs the lock and the refusals, without the email', async () => {
-    const lines = (await settledLogs(server)).filter((line) => /"event":"login\.(throttled|locked)"/.test(line))
+    const lines = (await settledLogs(server)).filter((line) =>
+      /"event":"login\.(throttled|locked)"/.test(line),
+    )
     expect(lines.some((line) => line.includes('"event":"login.locked"'))).toBe(true)
     expect(lines.some((line) => line.includes('"scope":"account"'))).toBe(true)
     for (const line of lines) expect(line).not.toContain('@example.com')

@@ -57,7 +57,11 @@ describe('gatehouse CLI', () => {
   })
 
   it('refuses an invalid email', async () => {
-    const result = await runCli(['createuser', '--email', 'not an email', '--password-stdin'], env, 'x')
+    const result = await runCli(
+      ['createuser', '--email', 'not an email', '--password-stdin'],
+      env,
+      'x',
+    )
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('email_invalid')
   })

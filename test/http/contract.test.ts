@@ -38,7 +38,10 @@ async function forge(changes: Record<string, unknown>): Promise<string> {
 describe('paths', () => {
   it('answers with and without the trailing slash, keeping the POST body (regression 16)', async () => {
     for (const path of ['/accounts/api/token', '/accounts/api/token/']) {
-      const response = await postJson(server, path, { email: 'alice@example.com', password: PASSWORD })
+      const response = await postJson(server, path, {
+        email: 'alice@example.com',
+        password: PASSWORD,
+      })
       expect(response.status).toBe(200)
     }
     const tokens = await login(server, 'alice@example.com')
@@ -90,8 +93,14 @@ describe('headers', () => {
 
   it('takes the Bearer scheme in any case and after several spaces (regression 9)', async () => {
     const tokens = await login(server, 'alice@example.com')
-    for (const value of [`bearer ${tokens.access}`, `BEARER ${tokens.access}`, `Bearer   ${tokens.access}`]) {
-      const response = await server.request('/api/protected/', { headers: { authorization: value } })
+    for (const value of [
+      `bearer ${tokens.access}`,
+      `BEARER ${tokens.access}`,
+      `Bearer   ${tokens.access}`,
+    ]) {
+      const response = await server.request('/api/protected/', {
+        headers: { authorization: value },
+      })
       expect(response.status).toBe(200)
     }
   })
@@ -109,7 +118,10 @@ describe('validly signed tokens with malformed claims answer 401, never 500 (reg
     ['a sub that is not the user_id', { sub: '2' }],
     ['a refresh token_type', { token_type: 'refresh' }],
     ['no token_type', { token_type: undefined }],
-    ['a lifetime longer than issued (regression 18)', { exp: Math.floor(Date.now() / 1000) + 86400 * 365 }],
+    [
+      'a lifetime longer than issued (regression 18)',
+      { exp: Math.floor(Date.now() / 1000) + 86400 * 365 },
+    ],
   ]
 
   for (const [name, changes] of cases) {
@@ -144,7 +156,12 @@ describe('token encoding', () => {
     await expectError(await getProtected(server, tokens.refresh), 401, 'token_not_valid')
     await expectError(await refresh(server, tokens.access), 401, 'token_not_valid')
 
-    const viaHeader = await postJson(server, '/accounts/api/token/refresh/', {}, bearer(tokens.access))
+    const viaHeader = await postJson(
+      server,
+      '/accounts/api/token/refresh/',
+      {},
+      bearer(tokens.access),
+    )
     await expectError(viaHeader, 400, 'invalid_request')
   })
 })

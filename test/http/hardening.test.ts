@@ -2,14 +2,7 @@ import { connect } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import {
-  PASSWORD,
-  bearer,
-  createUser,
-  expectError,
-  login,
-  postJson,
-} from '../support/api.js'
+import { PASSWORD, bearer, createUser, expectError, login, postJson } from '../support/api.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 let server: RunningServer

@@ -53,7 +53,8 @@ async function serve(options: {
     })
     return { status: response.status, body: (await response.json()) as Record<string, string> }
   }
-  const login = () => post('/accounts/api/token/', { email: 'alice@example.com', password: 'a long passphrase' })
+  const login = () =>
+    post('/accounts/api/token/', { email: 'alice@example.com', password: 'a long passphrase' })
   return { url, post, login }
 }
 
@@ -73,14 +74,17 @@ describe('the grace period, on a frozen clock', () => {
     const late = await post('/accounts/api/token/refresh/', { refresh: first.refresh })
     expect(late.status).toBe(401)
     expect(late.body).toEqual({ detail: 'Token is invalid or expired', code: 'token_not_valid' })
-    expect((await post('/accounts/api/token/refresh/', { refresh: second.refresh })).status).toBe(401)
+    expect((await post('/accounts/api/token/refresh/', { refresh: second.refresh })).status).toBe(
+      401,
+    )
   })
 
   it('refuses an access token past its lifetime plus the clock tolerance', async () => {
     const clock = new SteppedClock()
     const { url, login } = await serve({ clock })
     const { access } = (await login()).body
-    const call = () => fetch(`${url}/api/protected/`, { headers: { authorization: `Bearer ${access}` } })
+    const call = () =>
+      fetch(`${url}/api/protected/`, { headers: { authorization: `Bearer ${access}` } })
 
     clock.advanceSeconds(15 * 60 + 4)
     expect((await call()).status).toBe(200)

@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import {
-  createUser,
-  eventually,
-  getProtected,
-  headerOf,
-  login,
-  refresh,
-} from '../support/api.js'
+import { createUser, eventually, getProtected, headerOf, login, refresh } from '../support/api.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 interface Jwks {

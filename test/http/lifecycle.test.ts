@@ -151,7 +151,12 @@ describe('logout', () => {
     const second = await login(server, 'erin@example.com')
     const stranger = await login(server, 'alice@example.com')
 
-    const response = await postJson(server, '/accounts/api/logout/', { all: true }, bearer(first.access))
+    const response = await postJson(
+      server,
+      '/accounts/api/logout/',
+      { all: true },
+      bearer(first.access),
+    )
     expect(response.status).toBe(204)
     for (const tokens of [first, second]) {
       await expectError(await getProtected(server, tokens.access), 401, 'token_not_valid')
@@ -164,7 +169,9 @@ describe('logout', () => {
     const first = await login(server, 'alice@example.com')
     const second = await refreshOk(first.refresh)
 
-    const response = await postJson(server, '/accounts/api/token/blacklist/', { refresh: second.refresh })
+    const response = await postJson(server, '/accounts/api/token/blacklist/', {
+      refresh: second.refresh,
+    })
     expect(response.status).toBe(200)
     await expectError(await refresh(server, second.refresh), 401, 'token_not_valid')
     await expectError(await getProtected(server, second.access), 401, 'token_not_valid')
@@ -204,7 +211,11 @@ describe('password change (B17)', () => {
     const device1 = await login(server, 'fred@example.com')
     const device2 = await login(server, 'fred@example.com')
 
-    await expectError(await change(device1.access, 'not it', 'a brand new passphrase'), 400, 'invalid_old_password')
+    await expectError(
+      await change(device1.access, 'not it', 'a brand new passphrase'),
+      400,
+      'invalid_old_password',
+    )
     expect((await getProtected(server, device2.access)).status).toBe(200)
     expect((await refresh(server, device2.refresh)).status).toBe(200)
   })
@@ -212,7 +223,11 @@ describe('password change (B17)', () => {
   it('refuses a new password the policy refuses, with its own code', async () => {
     const device = await login(server, 'fred@example.com')
     await expectError(await change(device.access, PASSWORD, 'short'), 400, 'password_too_short')
-    await expectError(await change(device.access, PASSWORD, '1234567890123'), 400, 'password_entirely_numeric')
+    await expectError(
+      await change(device.access, PASSWORD, '1234567890123'),
+      400,
+      'password_entirely_numeric',
+    )
   })
 
   it('ends every session and answers with a fresh pair', async () => {
@@ -229,18 +244,23 @@ describe('password change (B17)', () => {
       await expectError(await refresh(server, old.refresh), 401, 'token_not_valid')
     }
     expect((await getProtected(server, fresh.access)).status).toBe(200)
-    const oldLogin = await postJson(server, '/accounts/api/token/', { email: 'gina@example.com', password: PASSWORD })
+    const oldLogin = await postJson(server, '/accounts/api/token/', {
+      email: 'gina@example.com',
+      password: PASSWORD,
+    })
     await expectError(oldLogin, 401, 'invalid_credentials')
     await login(server, 'gina@example.com', newPassword)
   })
 })
 
 describe('sessions of a user', () => {
-  it('lists the live sessions and marks the caller\'s', async () => {
+  it("lists the live sessions and marks the caller's", async () => {
     const mine = await login(server, 'hugo@example.com')
     await login(server, 'hugo@example.com')
 
-    const response = await server.request('/accounts/api/sessions/', { headers: bearer(mine.access) })
+    const response = await server.request('/accounts/api/sessions/', {
+      headers: bearer(mine.access),
+    })
     expect(response.status).toBe(200)
     const { sessions } = (await response.json()) as { sessions: Array<Record<string, unknown>> }
 
@@ -252,7 +272,7 @@ describe('sessions of a user', () => {
     }
   })
 
-  it('ends one of the caller\'s own sessions and nobody else\'s', async () => {
+  it("ends one of the caller's own sessions and nobody else's", async () => {
     const mine = await login(server, 'hugo@example.com')
     const myOther = await login(server, 'hugo@example.com')
     const stranger = await login(server, 'alice@example.com')
@@ -278,9 +298,14 @@ describe('administration through the CLI', () => {
     const tokens = await login(server, 'ivan@example.com')
 
     expect((await server.cli(['deactivate', '--email', 'ivan@example.com'])).code).toBe(0)
-    expect(await eventually(async () => (await getProtected(server, tokens.access)).status === 401)).toBe(true)
+    expect(
+      await eventually(async () => (await getProtected(server, tokens.access)).status === 401),
+    ).toBe(true)
     await expectError(await refresh(server, tokens.refresh), 401, 'token_not_valid')
-    const denied = await postJson(server, '/accounts/api/token/', { email: 'ivan@example.com', password: PASSWORD })
+    const denied = await postJson(server, '/accounts/api/token/', {
+      email: 'ivan@example.com',
+      password: PASSWORD,
+    })
     await expectError(denied, 401, 'invalid_credentials')
 
     expect((await server.cli(['activate', '--email', 'ivan@example.com'])).code).toBe(0)
@@ -293,17 +318,24 @@ describe('administration through the CLI', () => {
     const tokens = await login(server, 'judy@example.com')
 
     expect((await server.cli(['deleteuser', '--email', 'judy@example.com'])).code).toBe(0)
-    expect(await eventually(async () => (await getProtected(server, tokens.access)).status === 401)).toBe(true)
+    expect(
+      await eventually(async () => (await getProtected(server, tokens.access)).status === 401),
+    ).toBe(true)
     await expectError(await refresh(server, tokens.refresh), 401, 'token_not_valid')
   })
 
-  it('changepassword ends all of the user\'s sessions', async () => {
+  it("changepassword ends all of the user's sessions", async () => {
     await createUser(server, 'kate@example.com')
     const tokens = await login(server, 'kate@example.com')
 
-    const result = await server.cli(['changepassword', '--email', 'kate@example.com', '--password-stdin'], 'kate has a new passphrase')
+    const result = await server.cli(
+      ['changepassword', '--email', 'kate@example.com', '--password-stdin'],
+      'kate has a new passphrase',
+    )
     expect(result.code).toBe(0)
-    expect(await eventually(async () => (await getProtected(server, tokens.access)).status === 401)).toBe(true)
+    expect(
+      await eventually(async () => (await getProtected(server, tokens.access)).status === 401),
+    ).toBe(true)
     await expectError(await refresh(server, tokens.refresh), 401, 'token_not_valid')
     await login(server, 'kate@example.com', 'kate has a new passphrase')
   })
@@ -311,7 +343,9 @@ describe('administration through the CLI', () => {
 
 describe('absolute session lifetime (B14 step 6)', () => {
   it('stops refreshing once the session lifetime is over, however often it was refreshed', async () => {
-    const brief = await startServer({ env: { GATEHOUSE_SESSION_LIFETIME: '3s', GATEHOUSE_CLOCK_TOLERANCE: '0s' } })
+    const brief = await startServer({
+      env: { GATEHOUSE_SESSION_LIFETIME: '3s', GATEHOUSE_CLOCK_TOLERANCE: '0s' },
+    })
     try {
       await createUser(brief, 'alice@example.com')
       let tokens = await login(brief, 'alice@example.com')

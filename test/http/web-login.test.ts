@@ -479,10 +479,7 @@ describe('session fixation, field case B26 as a class', () => {
     expect(page).toContain('bob@example.com')
   })
 
-  const planted = [
-    'attacker-chosen-123',
-    randomBytes(32).toString('base64url'),
-  ]
+  const planted = ['attacker-chosen-123', randomBytes(32).toString('base64url')]
   for (const chosen of planted) {
     it(`never adopts an attacker-chosen id (${chosen.length} characters)`, async () => {
       const client = new WebClient(server)

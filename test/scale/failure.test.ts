@@ -31,8 +31,10 @@ async function expectUnavailable(response: Response, code: string): Promise<void
 
 /** Waits until the server has written a log line with this event, at most 10 s. */
 function waitForEvent(server: RunningServer, event: string, atLeast = 1): Promise<number> {
-  return pollUntil(`${server.url} logs ${event}`, Date.now() + 10_000, async () =>
-    server.logs.filter((line) => line.includes(`"event":"${event}"`)).length >= atLeast,
+  return pollUntil(
+    `${server.url} logs ${event}`,
+    Date.now() + 10_000,
+    async () => server.logs.filter((line) => line.includes(`"event":"${event}"`)).length >= atLeast,
   )
 }
 

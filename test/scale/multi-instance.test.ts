@@ -81,7 +81,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     }
   })
 
-  it('rotates one client\'s refresh token across instances, one successor per step', async () => {
+  it("rotates one client's refresh token across instances, one successor per step", async () => {
     let tokens = await login(servers[0]!, 'alice@example.com')
     const spent: string[] = []
 
@@ -92,10 +92,9 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     }
 
     const sid = claimsOf(tokens.refresh).sid
-    const [row] = await instances.database.query(
-      'select refresh_jti from sessions where id = $1',
-      [sid],
-    )
+    const [row] = await instances.database.query('select refresh_jti from sessions where id = $1', [
+      sid,
+    ])
     expect(row!.refresh_jti).toBe(claimsOf(tokens.refresh).jti)
     expect(new Set(spent.map((token) => claimsOf(token).jti)).size).toBe(12)
   })
@@ -148,8 +147,10 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     for (const response of again) await expectError(response, 401, 'token_not_valid')
     await expectError(await refresh(servers[0]!, current.refresh), 401, 'token_not_valid')
     await expectRefusedEverywhere(servers, current.access, detectedAt)
-    await pollUntil('the detection is logged', Date.now() + 2000, async () =>
-      countLogLines(servers, 'refresh.reuse_detected') > before,
+    await pollUntil(
+      'the detection is logged',
+      Date.now() + 2000,
+      async () => countLogLines(servers, 'refresh.reuse_detected') > before,
     )
     expect(countLogLines(servers, 'refresh.reuse_detected')).toBe(before + 1)
   })

@@ -314,7 +314,7 @@ export function describeStorageConformance(createDatabase: CreateDatabase): void
       expect(await storage.endSession(uniqueId(), NOW, 'logout')).toBe(false)
     })
 
-    it("ends every live session of a user but one, and returns the ids it ended", async () => {
+    it('ends every live session of a user but one, and returns the ids it ended', async () => {
       const owner = (await storage.insertUser(newUser()))!.id
       const other = (await storage.insertUser(newUser()))!.id
       const [keep, first, second, already] = [1, 2, 3, 4].map(() => newSession(owner))

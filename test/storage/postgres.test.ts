@@ -82,7 +82,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
     })
 
     it('recovers by itself after its backends are terminated', async () => {
-      await storage.ping()
+      await eventually(() => storage.ping())
       expect(await database.terminateConnections()).toBeGreaterThan(0)
 
       const results = await Promise.allSettled(

@@ -16,7 +16,10 @@ export async function createUser(
   password = PASSWORD,
   extra: string[] = [],
 ): Promise<void> {
-  const result = await server.cli(['createuser', '--email', email, '--password-stdin', ...extra], password)
+  const result = await server.cli(
+    ['createuser', '--email', email, '--password-stdin', ...extra],
+    password,
+  )
   expect(result.stderr).toBe('')
   expect(result.code).toBe(0)
 }

@@ -65,7 +65,9 @@ export async function launchBrowser(): Promise<RunningBrowser> {
 }
 
 /** Serves one fixed HTML page on 127.0.0.1, as another site would serve it. */
-export async function serveOtherSite(page: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveOtherSite(
+  page: string,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
     response.end(page)

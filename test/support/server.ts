@@ -74,7 +74,9 @@ function waitForListening(child: ChildProcess, logs: string[]): Promise<string> 
     }
     createInterface({ input: child.stdout! }).on('line', onLine)
     createInterface({ input: child.stderr! }).on('line', onLine)
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)),
+    )
   })
 }
 
@@ -88,7 +90,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Runs the CLI as a process, as a user would. */
-export function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },

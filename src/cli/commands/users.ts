@@ -9,7 +9,9 @@ import { obtainPassword } from '../read-password.js'
 /** Runs `work` over an opened Gatehouse and closes it, whatever happens. */
 export async function withGatehouse(work: (gatehouse: Gatehouse) => Promise<void>): Promise<void> {
   const settings = loadSettings()
-  const logger = createLogger({ logLevel: settings.logLevel === 'info' ? 'warn' : settings.logLevel })
+  const logger = createLogger({
+    logLevel: settings.logLevel === 'info' ? 'warn' : settings.logLevel,
+  })
   const gatehouse = await openGatehouse(logger, settings)
 
   try {
@@ -31,7 +33,10 @@ interface CreateUserOptions {
   passwordStdin?: boolean
 }
 
-/** `migrate`, `createuser`, `changepassword`, `activate`, `deactivate`, `deleteuser`, `flush-expired`. */
+/**
+ * `migrate`, `createuser`, `changepassword`, `activate`, `deactivate`, `deleteuser` and
+ * `flush-expired`.
+ */
 export function registerUserCommands(program: Command): void {
   program
     .command('migrate')
@@ -75,7 +80,10 @@ export function registerUserCommands(program: Command): void {
       })
     })
 
-  for (const [name, active] of [['activate', true], ['deactivate', false]] as const) {
+  for (const [name, active] of [
+    ['activate', true],
+    ['deactivate', false],
+  ] as const) {
     program
       .command(name)
       .description(active ? 'switch a user on' : 'switch a user off and end their sessions')

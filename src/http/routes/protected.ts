@@ -4,6 +4,7 @@ import type { Gatehouse } from '../../gatehouse.js'
 import type { UserRecord } from '../../storage/types.js'
 import { recentUser, requireUser, type ApiGuard } from '../authenticate.js'
 import { endpoint } from '../endpoint.js'
+import { bearerOrCookie } from '../openapi-schemas.js'
 
 const greetingSchema = {
   200: { type: 'object', properties: { message: { type: 'string' } }, required: ['message'] },
@@ -18,7 +19,12 @@ export function registerProtectedRoutes(
   endpoint(app, '/api/protected/', {
     GET: {
       preHandler: guard,
-      schema: { response: greetingSchema },
+      schema: {
+        summary: 'The guide example of a view that needs a signed-in user.',
+        tags: ['example'],
+        security: bearerOrCookie,
+        response: greetingSchema,
+      },
       // Only shows the user, so a read from a moment ago will do (see RecentUsers). When one
       // is at hand the answer is sent without a promise: this is the busiest route.
       handler: (request) => {

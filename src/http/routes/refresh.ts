@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Gatehouse } from '../../gatehouse.js'
 import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
+import { emptyObjectSchema, tokenPairSchema } from '../openapi-schemas.js'
 
 const refreshSchema = {
   type: 'object',
@@ -29,7 +30,12 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
   endpoint(app, '/accounts/api/token/refresh/', {
     POST: {
       onRequest: limit,
-      schema: { body: refreshSchema },
+      schema: {
+        summary: 'Trade a refresh token for a new access token and a rotated refresh token.',
+        tags: ['tokens'],
+        body: refreshSchema,
+        response: { 200: tokenPairSchema },
+      },
       config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
       handler: async (request) => {
         const { refresh } = request.body as { refresh: string }
@@ -41,7 +47,12 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
   endpoint(app, '/accounts/api/token/verify/', {
     POST: {
       onRequest: limit,
-      schema: { body: verifySchema },
+      schema: {
+        summary: 'Check that a token is valid now, its session live.',
+        tags: ['tokens'],
+        body: verifySchema,
+        response: { 200: emptyObjectSchema },
+      },
       config: { invalidBodyDetail: 'Send a JSON object with a string field token.' },
       handler: async (request) => {
         const { token } = request.body as { token: string }
@@ -54,7 +65,12 @@ export function registerRefreshRoutes(app: FastifyInstance, gatehouse: Gatehouse
   endpoint(app, '/accounts/api/token/blacklist/', {
     POST: {
       onRequest: limit,
-      schema: { body: refreshSchema },
+      schema: {
+        summary: 'End the session of a refresh token.',
+        tags: ['tokens'],
+        body: refreshSchema,
+        response: { 200: emptyObjectSchema },
+      },
       config: { invalidBodyDetail: 'Send a JSON object with a string field refresh.' },
       handler: async (request) => {
         const { refresh } = request.body as { refresh: string }

@@ -15,6 +15,12 @@ export function registerStylesheetRoute(app: FastifyInstance): void {
 
   endpoint(app, STYLESHEET_PATH, {
     GET: {
+      schema: {
+        summary: "The web pages' stylesheet.",
+        tags: ['web pages'],
+        produces: 'text/css',
+        response: { 200: { description: 'CSS.', type: 'string' } },
+      },
       handler: async (_request, reply) => {
         // The same for every user: a shared cache may keep it for a while.
         reply.header('Cache-Control', 'public, max-age=3600')

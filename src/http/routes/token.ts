@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Gatehouse } from '../../gatehouse.js'
 import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
+import { tokenPairSchema } from '../openapi-schemas.js'
 import { refuseCrossSite } from '../same-site.js'
 
 interface LoginBody {
@@ -22,7 +23,13 @@ const FORM_TYPE = 'application/x-www-form-urlencoded'
 export function registerTokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   endpoint(app, '/accounts/api/token/', {
     POST: {
-      schema: { body: loginSchema },
+      schema: {
+        summary: 'Log in with email and password: a new session and its token pair.',
+        tags: ['tokens'],
+        consumes: ['application/json', FORM_TYPE],
+        body: loginSchema,
+        response: { 200: tokenPairSchema },
+      },
       config: { invalidBodyDetail: 'Send a JSON object with string fields email and password.' },
       handler: async (request) => {
         // A form post is what another site's page can make a browser send (login CSRF).

@@ -10,6 +10,7 @@ import { clearCookie, readCookie, setCookie } from '../web/cookies.js'
 import { CSRF_FIELD, loginCsrfToken, tokensMatch } from '../web/csrf.js'
 import { readForm } from '../web/form.js'
 import { safeNextPath } from '../web/next-path.js'
+import { htmlPage, redirect } from '../openapi-schemas.js'
 import { handlePageError, redirectTo, sendPage } from '../web/page-response.js'
 import { loginPage } from '../web/views/login-page.js'
 import {
@@ -41,10 +42,25 @@ const LOGIN_MESSAGES: Partial<Record<string, string>> = {
 export function registerWebLoginRoutes(app: FastifyInstance, context: WebContext): void {
   endpoint(app, LOGIN_PATH, {
     GET: {
+      schema: {
+        summary: 'The login form; an already signed-in browser goes on to `next`.',
+        tags: ['web pages'],
+        produces: 'text/html',
+        response: { 200: htmlPage, 302: redirect('Already signed in: to `next` or the profile.') },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => showLoginForm(context, request, reply),
     },
     POST: {
+      schema: {
+        summary: 'Sign in (form: email, password, csrf_token, next); sets the session cookie.',
+        tags: ['web pages'],
+        produces: 'text/html',
+        response: {
+          200: { ...htmlPage, description: 'The form again, saying what went wrong.' },
+          303: redirect('Signed in: to `next` or the profile.'),
+        },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => submitLogin(context, request, reply),
     },
@@ -53,6 +69,13 @@ export function registerWebLoginRoutes(app: FastifyInstance, context: WebContext
   // POST only: a logout a link or an image could trigger is a CSRF-able logout.
   endpoint(app, '/accounts/logout/', {
     POST: {
+      schema: {
+        summary: 'End the web session (form with csrf_token; `all` ends every session).',
+        tags: ['web pages'],
+        security: [{ sessionCookie: [] }],
+        produces: 'text/html',
+        response: { 303: redirect('Signed out: to the login page.') },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => logout(context, request, reply),
     },

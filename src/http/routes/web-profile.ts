@@ -5,6 +5,7 @@ import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
 import { STATUS_BY_CODE } from '../error-responses.js'
 import { readForm } from '../web/form.js'
+import { htmlPage, redirect } from '../openapi-schemas.js'
 import { handlePageError, redirectTo, sendPage } from '../web/page-response.js'
 import { profilePage } from '../web/views/profile-page.js'
 import {
@@ -33,6 +34,13 @@ const PASSWORD_FIELDS = ['current_password', 'new_password', 'confirm_password']
 export function registerWebProfileRoutes(app: FastifyInstance, context: WebContext): void {
   endpoint(app, PROFILE_PATH, {
     GET: {
+      schema: {
+        summary: 'The signed-in user, their sessions, and the password form.',
+        tags: ['web pages'],
+        security: [{ sessionCookie: [] }],
+        produces: 'text/html',
+        response: { 200: htmlPage, 302: redirect('Not signed in: to the login page.') },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => showProfile(context, request, reply),
     },
@@ -40,6 +48,13 @@ export function registerWebProfileRoutes(app: FastifyInstance, context: WebConte
 
   endpoint(app, '/accounts/profile/end-session/', {
     POST: {
+      schema: {
+        summary: "End one of the user's sessions (form: session, csrf_token).",
+        tags: ['web pages'],
+        security: [{ sessionCookie: [] }],
+        produces: 'text/html',
+        response: { 303: redirect('Back to the profile.') },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => endSessionFromPage(context, request, reply),
     },
@@ -47,6 +62,16 @@ export function registerWebProfileRoutes(app: FastifyInstance, context: WebConte
 
   endpoint(app, '/accounts/profile/password/', {
     POST: {
+      schema: {
+        summary: 'Change the password (form); every session ends, this browser signs in anew.',
+        tags: ['web pages'],
+        security: [{ sessionCookie: [] }],
+        produces: 'text/html',
+        response: {
+          303: redirect('Back to the profile.'),
+          400: { ...htmlPage, description: 'The profile again, saying what went wrong.' },
+        },
+      },
       errorHandler: handlePageError,
       handler: (request, reply) => changePasswordFromPage(context, request, reply),
     },

@@ -63,11 +63,11 @@ export class RedisCounterStore implements CounterStore {
   ) {}
 
   async incrementCounter(key: string, now: number, windowSeconds: number): Promise<CounterState> {
-    const reply = (await INCREMENT.run(this.client, [this.keyOf(key)], [
-      now,
-      windowSeconds,
-      IDLE_SECONDS,
-    ])) as [number, number, string | null]
+    const reply = (await INCREMENT.run(
+      this.client,
+      [this.keyOf(key)],
+      [now, windowSeconds, IDLE_SECONDS],
+    )) as [number, number, string | null]
     return { count: reply[0], windowStartedAt: reply[1], blockedUntil: optionalNumber(reply[2]) }
   }
 

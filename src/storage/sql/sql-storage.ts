@@ -52,7 +52,11 @@ export class SqlStorage implements Storage {
   }
 
   async findUserById(id: number): Promise<UserRecord | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     return row ? toUser(row) : null
   }
 
@@ -74,7 +78,11 @@ export class SqlStorage implements Storage {
   }
 
   async updateUserActive(id: number, isActive: boolean): Promise<void> {
-    await this.db.updateTable('users').set({ is_active: flag(isActive) }).where('id', '=', id).execute()
+    await this.db
+      .updateTable('users')
+      .set({ is_active: flag(isActive) })
+      .where('id', '=', id)
+      .execute()
   }
 
   async recordUserLogin(id: number, at: number): Promise<void> {
@@ -106,7 +114,11 @@ export class SqlStorage implements Storage {
   }
 
   async findSession(id: string): Promise<SessionRecord | null> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
     return row ? toSession(row) : null
   }
 
@@ -273,12 +285,20 @@ export class SqlStorage implements Storage {
   }
 
   async readCounter(key: string): Promise<CounterState | null> {
-    const row = await this.db.selectFrom('counters').selectAll().where('key', '=', key).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('counters')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst()
     return row ? toCounter(row) : null
   }
 
   async blockCounter(key: string, until: number): Promise<void> {
-    await this.db.updateTable('counters').set({ blocked_until: until }).where('key', '=', key).execute()
+    await this.db
+      .updateTable('counters')
+      .set({ blocked_until: until })
+      .where('key', '=', key)
+      .execute()
   }
 
   async deleteCounter(key: string): Promise<void> {

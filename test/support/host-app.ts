@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+
+import { runCli, type CliResult } from './server.js'
+
+export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const
+export type Framework = (typeof FRAMEWORKS)[number]
+
+export interface RunningHostApp {
+  url: string
+  /** The Gatehouse settings of the app's embedded Gatehouse, for the CLI. */
+  env: Record<string, string>
+  request(path: string, init?: RequestInit): Promise<Response>
+  cli(args: string[], stdin?: string): Promise<CliResult>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts one of the test host applications (test/support/apps): an application of the
+ * framework's own that mounts Gatehouse from the built package, as a real process.
+ */
+export async function startHostApp(
+  framework: Framework,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningHostApp> {
+  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-host-'))
+  const databaseUrl = `sqlite:${join(directory, 'host.sqlite3')}`
+  const script = resolve(import.meta.dirname, 'apps', `${framework}.mjs`)
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', HOST_DATABASE_URL: databaseUrl, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const url = await waitForListening(child)
+  const env = { GATEHOUSE_DATABASE_URL: databaseUrl }
+
+  return {
+    url,
+    env,
+    request: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
+    cli: (args, stdin) => runCli(args, env, stdin),
+    stop: async () => {
+      await stopChild(child)
+      rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+function waitForListening(child: ChildProcess): Promise<string> {
+  const lines: string[] = []
+  return new Promise((resolvePromise, reject) => {
+    const onLine = (line: string) => {
+      lines.push(line)
+      const match = /^listening (http:\/\/\S+)$/.exec(line)
+      if (match) resolvePromise(match[1] as string)
+    }
+    createInterface({ input: child.stdout! }).on('line', onLine)
+    createInterface({ input: child.stderr! }).on('line', onLine)
+    child.once('exit', (code) =>
+      reject(new Error(`host app exited with ${code}: ${lines.join('\n')}`)),
+    )
+  })
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
