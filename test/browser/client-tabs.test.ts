@@ -59,11 +59,11 @@ describe.runIf(browserTestsRun())('the client in Chromium, in two tabs', () => {
   let browser: RunningBrowser
 
   beforeAll(async () => {
-    // Short-lived access tokens and no tolerance: an expired token is refused at once. Six
-    // seconds leaves a fresh token well outside its refresh margin (a fifth of its life) for
-    // as long as the burst below can take on a loaded machine, so only expiry refreshes.
+    // Short-lived access tokens and no tolerance: an expired token is refused at once. Twenty
+    // seconds leaves a fresh token outside its refresh margin (a fifth of its life) for as
+    // long as the burst below can take on a loaded machine, so only the first token refreshes.
     host = await startHostApp('express', {
-      HOST_ACCESS_TOKEN_LIFETIME: '6s',
+      HOST_ACCESS_TOKEN_LIFETIME: '20s',
       HOST_CLOCK_TOLERANCE: '0s',
     })
     await host.cli(['createuser', '--email', EMAIL, '--password-stdin'], PASSWORD)
@@ -82,7 +82,9 @@ describe.runIf(browserTestsRun())('the client in Chromium, in two tabs', () => {
 
     await first.evaluate((password) => window.client.login('ada@example.com', password), PASSWORD)
     expect(await second.evaluate(() => window.client.isLoggedIn)).toBe(true)
-    await sleep(5600)
+    // Into the first token's refresh margin, with a second to spare for the client's estimate
+    // of the server's clock, which it reads from one-second `Date` headers.
+    await sleep(17_500)
 
     const [fromFirst, fromSecond] = await Promise.all([
       fetchMeFiveTimes(first),
