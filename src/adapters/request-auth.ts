@@ -2,10 +2,9 @@ import type { FastifyRequest } from 'fastify'
 
 import { GatehouseError, isGatehouseError, type ErrorCode } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
+import { parseBearer, requireCsrfOnUnsafe } from '../http/authenticate.js'
 import { STATUS_BY_CODE } from '../http/error-responses.js'
-import { refuseCrossSite } from '../http/same-site.js'
 import { cookiePolicy, hasCookie } from '../http/web/cookies.js'
-import { CSRF_HEADER, tokensMatch } from '../http/web/csrf.js'
 import { loadWebSession, type WebContext } from '../http/web/web-session.js'
 import type { SessionKind, SessionRecord, UserRecord } from '../storage/types.js'
 import type { TokenVerifier, VerifiedToken } from '../verify/token-verifier.js'
@@ -58,12 +57,6 @@ export interface AuthFailure {
   body: { detail: string; code: ErrorCode }
 }
 
-// RFC 9110 section 11.1: the scheme is case-insensitive; one or more spaces follow it.
-const BEARER = /^bearer +(\S+)$/i
-
-// RFC 9110 section 9.2.1: the methods that change nothing, which need no CSRF token.
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
 /**
  * Authenticates a request to one of the application's own routes, as Gatehouse's own API
  * routes do: a Bearer access token, or else the web session cookie, whose unsafe requests
@@ -100,12 +93,7 @@ async function authenticateCookie(
   const web = await loadWebSession(context, asServerRequest)
   if (!web) throw new GatehouseError('not_authenticated', 'The session has ended or is not valid.')
 
-  if (!SAFE_METHODS.has(request.method.toUpperCase())) {
-    refuseCrossSite(asServerRequest)
-    if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {
-      throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
-    }
-  }
+  requireCsrfOnUnsafe(asServerRequest, web.csrfToken)
   const identity = describeIdentity(web.user, web.session)
   return { ...identity, credential: 'cookie', csrfToken: web.csrfToken }
 }
@@ -145,9 +133,9 @@ export async function verifyRequestToken(
 export function readBearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined
 
-  const match = BEARER.exec(header.trim())
-  if (!match) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
-  return match[1] as string
+  const token = parseBearer(header)
+  if (token === null) throw new GatehouseError('token_not_valid', 'Token is invalid or expired')
+  return token
 }
 
 /**

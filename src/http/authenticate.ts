@@ -44,8 +44,11 @@ const BEARER = /^bearer +(\S+)$/i
  */
 export function bearerToken(request: FastifyRequest): string | null | undefined {
   const header = request.headers.authorization
-  if (header === undefined) return undefined
+  return header === undefined ? undefined : parseBearer(header)
+}
 
+/** The token of an `Authorization` header value, or null when it is not one Bearer token. */
+export function parseBearer(header: string): string | null {
   const match = BEARER.exec(header.trim())
   return match ? (match[1] as string) : null
 }
@@ -80,6 +83,21 @@ export function requireBearer(gatehouse: Gatehouse): ApiGuard {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
+ * A browser sends the session cookie with any request, another site's too, so an unsafe
+ * method authenticated by the cookie also needs the same origin and the session's CSRF
+ * token in `X-CSRF-Token`, which only a page of ours can know. Bearer requests never come
+ * here: a browser adds no `Authorization` header by itself.
+ */
+export function requireCsrfOnUnsafe(request: FastifyRequest, csrfToken: string): void {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return
+
+  refuseCrossSite(request)
+  if (!tokensMatch(csrfToken, request.headers[CSRF_HEADER])) {
+    throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
+  }
+}
+
+/**
  * The guard for API routes: a Bearer access token, or else the web session cookie. One
  * session model backs both, so a session ended anywhere refuses both. An `Authorization`
  * header decides alone: a bad token is refused even when a good cookie comes with it.
@@ -98,11 +116,7 @@ export function requireSession(gatehouse: Gatehouse): ApiGuard {
   }
 }
 
-/**
- * The cookie half of `requireSession`. A browser sends the cookie with any request, another
- * site's too, so an unsafe method also needs the same origin and the session's CSRF token in
- * the `X-CSRF-Token` header, which only a page of ours can know.
- */
+/** The cookie half of `requireSession`, with the CSRF rule of `requireCsrfOnUnsafe`. */
 async function authenticateCookie(
   context: WebContext,
   request: FastifyRequest,
@@ -118,12 +132,7 @@ async function authenticateCookie(
   // without CORS, a cross-origin script sees no response header.
   reply.header('X-CSRF-Token', web.csrfToken)
 
-  if (!SAFE_METHODS.has(request.method)) {
-    refuseCrossSite(request)
-    if (!tokensMatch(web.csrfToken, request.headers[CSRF_HEADER])) {
-      throw new GatehouseError('csrf_failed', 'The X-CSRF-Token header is missing or wrong.')
-    }
-  }
+  requireCsrfOnUnsafe(request, web.csrfToken)
 
   request.identity = {
     userId: web.user.id,

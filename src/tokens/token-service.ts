@@ -2,9 +2,10 @@ import { nowSeconds, type Clock } from '../core/clock.js'
 import { GatehouseError } from '../core/errors.js'
 import { randomId, type Random } from '../core/random.js'
 import type { RefreshTokenState, SessionRecord, UserRecord } from '../storage/types.js'
-import { checkClaims, type TokenClaims, type TokenType } from './claims.js'
+import type { TokenClaims, TokenType } from './claims.js'
 import { parseCompactToken } from './compact.js'
 import type { KeyRing } from './keys.js'
+import { checkSignedToken } from './signed-token.js'
 
 export interface TokenSettings {
   accessTokenLifetimeSeconds: number
@@ -124,15 +125,7 @@ export class TokenService {
     if (!parsed) throw tokenNotValid()
 
     const key = this.keys.verificationKey(parsed.header.kid)
-    if (!key || key.algorithm !== parsed.header.alg) throw tokenNotValid()
-
-    try {
-      key.verifySignature(token)
-    } catch {
-      throw tokenNotValid()
-    }
-
-    const claims = checkClaims(parsed.payload, {
+    const claims = checkSignedToken(token, parsed, key, {
       expectedType,
       nowSeconds: nowSeconds(this.clock),
       clockToleranceSeconds: this.settings.clockToleranceSeconds,

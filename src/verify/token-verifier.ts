@@ -2,9 +2,10 @@ import { ConfigError } from '../config/load.js'
 import { settingsFromOptions } from '../config/options.js'
 import type { Settings } from '../config/settings.js'
 import { nowSeconds, systemClock, type Clock } from '../core/clock.js'
-import { checkClaims, type TokenClaims } from '../tokens/claims.js'
+import type { TokenClaims } from '../tokens/claims.js'
 import { parseCompactToken } from '../tokens/compact.js'
 import { environmentKey } from '../tokens/keys.js'
+import { checkSignedToken } from '../tokens/signed-token.js'
 import { tokenNotValid } from '../tokens/token-service.js'
 import { EndedSessionsChannel } from './ended-sessions-channel.js'
 import { JwksKeys, type VerificationKey } from './jwks.js'
@@ -62,14 +63,7 @@ export class TokenVerifier {
     if (!parsed) throw tokenNotValid()
 
     const key = await this.keyFor(parsed.header.kid)
-    if (!key || key.algorithm !== parsed.header.alg) throw tokenNotValid()
-    try {
-      key.verifySignature(token)
-    } catch {
-      throw tokenNotValid()
-    }
-
-    const claims = checkClaims(parsed.payload, {
+    const claims = checkSignedToken(token, parsed, key, {
       expectedType: 'access',
       nowSeconds: nowSeconds(this.clock),
       clockToleranceSeconds: this.settings.clockToleranceSeconds,
