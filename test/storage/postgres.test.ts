@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { describeWithServices } from '../support/services.js'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js'
 import { describeStorageConformance } from './conformance.js'
+import { eventuallyResolves } from '../support/api.js'
 
 describeWithServices(['postgres'], 'PostgreSQL storage', () => {
   describe('contract', () => {
@@ -54,7 +55,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
       }
 
       await proxy.restore()
-      await eventually(() => storage.ping())
+      await eventuallyResolves(() => storage.ping())
       expect(await storage.findUserById(1)).toBeNull()
     })
 
@@ -64,7 +65,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
       client.on('error', () => {})
       try {
         const sleeping = client.query('select pg_sleep(30)').catch((error: unknown) => error)
-        await eventually(async () => {
+        await eventuallyResolves(async () => {
           const rows = await database.query(
             "select 1 from pg_stat_activity where datname = $1 and query like 'select pg_sleep%'",
             [database.name],
@@ -82,7 +83,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
     })
 
     it('recovers by itself after its backends are terminated', async () => {
-      await eventually(() => storage.ping())
+      await eventuallyResolves(() => storage.ping())
       expect(await database.terminateConnections()).toBeGreaterThan(0)
 
       const results = await Promise.allSettled(
@@ -93,21 +94,7 @@ describeWithServices(['postgres'], 'PostgreSQL storage', () => {
           expect(result.reason).toMatchObject({ code: 'storage_unavailable' })
         }
       }
-      expect(await eventually(() => storage.listSessionsEndedSince(0))).toEqual([])
+      expect(await eventuallyResolves(() => storage.listSessionsEndedSince(0))).toEqual([])
     })
   })
 })
-
-/** Retries an operation until it succeeds, for at most 50 tries 100 ms apart. */
-async function eventually<T>(operation: () => Promise<T>): Promise<T> {
-  let lastError: unknown
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    try {
-      return await operation()
-    } catch (error) {
-      lastError = error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  throw lastError
-}

@@ -14,6 +14,7 @@ import { createTestRedis, type TestRedis } from '../support/redis.js'
 import { describeWithServices } from '../support/services.js'
 import { startTcpProxy } from '../support/tcp-proxy.js'
 import { describeCounterStoreConformance } from './conformance.js'
+import { eventuallyResolves } from '../support/api.js'
 
 const NOW = 4_102_444_800
 
@@ -101,7 +102,7 @@ describeWithServices(['redis'], 'Redis counter store', () => {
       await expect(counters.readCounter('cut')).rejects.toMatchObject({ code: 'cache_unavailable' })
 
       await proxy.restore()
-      const recovered = await eventually(() => counters.incrementCounter('cut', NOW, 60))
+      const recovered = await eventuallyResolves(() => counters.incrementCounter('cut', NOW, 60))
       expect(recovered.count).toBe(2)
     } finally {
       await counters.close()
@@ -109,17 +110,3 @@ describeWithServices(['redis'], 'Redis counter store', () => {
     }
   })
 })
-
-/** Retries an operation until it succeeds, for at most 50 tries 100 ms apart. */
-async function eventually<T>(operation: () => Promise<T>): Promise<T> {
-  let lastError: unknown
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    try {
-      return await operation()
-    } catch (error) {
-      lastError = error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-  throw lastError
-}

@@ -92,3 +92,17 @@ export async function eventually(check: () => Promise<boolean>, attempts = 50): 
   }
   return false
 }
+
+/** Retries an operation until it succeeds, for at most 50 tries 100 ms apart. */
+export async function eventuallyResolves<T>(operation: () => Promise<T>): Promise<T> {
+  let lastError: unknown
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    try {
+      return await operation()
+    } catch (error) {
+      lastError = error
+      await sleep(100)
+    }
+  }
+  throw lastError
+}
