@@ -41,6 +41,10 @@ export class GatehouseClientError extends Error {
 
 const REFRESH_PATH = '/accounts/api/token/refresh/'
 
+/** How long a tab that waited for another tab's refresh waits for the shared store to show it. */
+const STORE_SETTLE_MILLISECONDS = 1000
+const STORE_POLL_MILLISECONDS = 10
+
 /**
  * Logs in, keeps the access token fresh and adds it to requests. See `createClient`.
  */
@@ -122,23 +126,28 @@ export class GatehouseClient extends EventTarget {
    * the server refused: refresh even if it is not near expiry.
    */
   private refresh(rejected?: string): Promise<string | null> {
-    this.refreshing ??= withRefreshLock(this.locks, `gatehouse-refresh ${this.authUrl}`, () =>
-      this.refreshHoldingLock(rejected),
+    const lockName = `gatehouse-refresh ${this.authUrl}`
+    this.refreshing ??= withRefreshLock(this.locks, lockName, (afterAnotherHolder) =>
+      this.refreshHoldingLock(rejected, afterAnotherHolder),
     ).finally(() => {
       this.refreshing = null
     })
     return this.refreshing
   }
 
-  private async refreshHoldingLock(rejected: string | undefined): Promise<string | null> {
+  private async refreshHoldingLock(
+    rejected: string | undefined,
+    afterAnotherHolder: boolean,
+  ): Promise<string | null> {
     // Another tab may have refreshed while this one waited for the lock: adopt its pair.
-    const stored = this.store.load()
+    // Its write can reach this tab's view of a shared store (localStorage) a little after
+    // the lock does, so a pair that still looks stale then is given a moment to change.
+    let stored = this.store.load()
+    if (stored && afterAnotherHolder && this.isStale(stored, rejected)) {
+      stored = await this.storeChangeFrom(stored)
+    }
     if (!stored) return null
-    const stale =
-      rejected !== undefined
-        ? stored.access === rejected
-        : expiresSoon(stored.access, stored.serverOffsetMilliseconds, this.now())
-    if (!stale) return stored.access
+    if (!this.isStale(stored, rejected)) return stored.access
 
     let response: Response
     try {
@@ -151,6 +160,26 @@ export class GatehouseClient extends EventTarget {
       throw error
     }
     return (await this.keepPair(response)).access
+  }
+
+  /** Whether `stored` must be refreshed: it was refused (`rejected`) or expires soon. */
+  private isStale(stored: StoredSession, rejected: string | undefined): boolean {
+    if (rejected !== undefined) return stored.access === rejected
+    return expiresSoon(stored.access, stored.serverOffsetMilliseconds, this.now())
+  }
+
+  /**
+   * The stored pair once it is no longer `stale`, or `stale` itself when nothing changed
+   * within `STORE_SETTLE_MILLISECONDS` (the other tab's refresh failed): then this tab
+   * refreshes, and the server's reuse grace answers it with the same successor.
+   */
+  private async storeChangeFrom(stale: StoredSession): Promise<StoredSession | null> {
+    for (let waited = 0; waited < STORE_SETTLE_MILLISECONDS; waited += STORE_POLL_MILLISECONDS) {
+      await delay(STORE_POLL_MILLISECONDS)
+      const stored = this.store.load()
+      if (stored === null || stored.access !== stale.access) return stored
+    }
+    return stale
   }
 
   private async keepPair(response: Response): Promise<StoredSession> {
@@ -197,6 +226,10 @@ export class GatehouseClient extends EventTarget {
 interface ErrorBody {
   code?: unknown
   detail?: unknown
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds))
 }
 
 function withBearer(request: Request, access: string | null): Request {

@@ -66,13 +66,41 @@ function waitForExpiry(): Promise<void> {
 /** A lock manager shared by "tabs" in one process, granting the lock in request order. */
 function sharedLocks(): LockManagerLike {
   let tail: Promise<unknown> = Promise.resolve()
+  let holdersAndWaiters = 0
   return {
-    request: <T>(_name: string, task: () => Promise<T>) => {
-      const run = tail.then(task)
-      tail = run.catch(() => undefined)
+    request: <T>(
+      _name: string,
+      options: { ifAvailable?: boolean },
+      task: (lock: unknown) => Promise<T>,
+    ) => {
+      if (options.ifAvailable && holdersAndWaiters > 0) return task(null)
+
+      holdersAndWaiters += 1
+      const run = tail.then(() => task({}))
+      tail = run
+        .catch(() => undefined)
+        .then(() => {
+          holdersAndWaiters -= 1
+        })
       return run
     },
   }
+}
+
+/**
+ * Two tabs' views of one store as Chromium gives them of `localStorage`: each tab sees its
+ * own writes at once and the other tab's a little later, even after the lock has passed.
+ */
+function laggingViews(lagMilliseconds: number): [TokenStore, TokenStore] {
+  const own = [memoryTokenStore(), memoryTokenStore()] as const
+  const view = (index: 0 | 1): TokenStore => ({
+    load: () => own[index].load(),
+    save: (session) => {
+      own[index].save(session)
+      setTimeout(() => own[1 - index]!.save(session), lagMilliseconds)
+    },
+  })
+  return [view(0), view(1)]
 }
 
 describe('the client', () => {
@@ -139,6 +167,20 @@ describe('the client', () => {
     const tabs = [first.client, second.client, first.client, second.client]
     const responses = await Promise.all(tabs.map((client) => client.fetch('/api/protected/')))
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200])
+    expect(refreshes(first.calls) + refreshes(second.calls)).toBe(1)
+  })
+
+  it('sends one refresh when the other tab sees the new pair after the lock', async () => {
+    const [firstView, secondView] = laggingViews(50)
+    const locks = sharedLocks()
+    const first = recordedClient({ store: firstView, locks })
+    const second = recordedClient({ store: secondView, locks })
+    await first.client.login(EMAIL, PASSWORD)
+    await waitForExpiry()
+
+    const tabs = [first.client, second.client]
+    const responses = await Promise.all(tabs.map((client) => client.fetch('/api/protected/')))
+    expect(responses.map((response) => response.status)).toEqual([200, 200])
     expect(refreshes(first.calls) + refreshes(second.calls)).toBe(1)
   })
 
