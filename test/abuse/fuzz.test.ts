@@ -302,5 +302,5 @@ describe('generated requests against the real server', () => {
     const logs = (await settledLogs(server)).join('\n')
     expect(secretsSent.size).toBeGreaterThan(100)
     for (const secret of secretsSent) expect(logs.includes(secret), secret).toBe(false)
-  }, 180_000)
+  }, 360_000)
 })

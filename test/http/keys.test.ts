@@ -79,6 +79,7 @@ describe('keys rotate', () => {
     expect((await refresh(server, before.refresh)).status).toBe(200)
 
     const listed = await server.cli(['keys', 'list'])
+    expect(listed.stdout.split('\n')[0]).toBe('kid\talgorithm\tstate\tretired')
     expect(listed.stdout).toMatch(new RegExp(`${newKid}\\tEdDSA\\tsigning`))
     expect(listed.stdout).toMatch(new RegExp(`${String(oldKid)}\\tEdDSA\\tverifying`))
 

@@ -12,11 +12,14 @@ export function registerKeyCommands(program: Command): void {
     .action(async () => {
       await withGatehouse(async (gatehouse) => {
         const signing = gatehouse.keys.signingKey().kid
+        const rows = [['kid', 'algorithm', 'state', 'retired']]
         for (const key of gatehouse.keys.listKeys()) {
           const state = key.kid === signing ? 'signing' : key.retiredAt ? 'verifying' : 'idle'
           const retired = key.retiredAt ? new Date(key.retiredAt * 1000).toISOString() : '-'
-          process.stdout.write(`${key.kid}\t${key.algorithm}\t${state}\tretired ${retired}\n`)
+          rows.push([key.kid, key.algorithm, state, retired])
         }
+        // Tab-separated, so `cut -f` and `awk -F'\t'` read it.
+        process.stdout.write(rows.map((row) => `${row.join('\t')}\n`).join(''))
       })
     })
 
