@@ -30,3 +30,13 @@ export type EventFields = Record<string, string | number | boolean | null | unde
 export type EventSink = (name: EventName, fields: EventFields) => void
 
 export const silentEvents: EventSink = () => {}
+
+/**
+ * What an event may say about an error: its code (`ECONNREFUSED`, `57P01`) or else its class
+ * name, never its message, which can quote a URL with a password or a query's values.
+ */
+export function errorName(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string') return code
+  return error instanceof Error ? error.name : 'unknown'
+}

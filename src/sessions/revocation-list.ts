@@ -1,5 +1,5 @@
 import { monotonicMilliseconds, nowSeconds, type Clock } from '../core/clock.js'
-import type { EventSink } from '../core/events.js'
+import { errorName, type EventSink } from '../core/events.js'
 import type { SessionStore } from '../storage/types.js'
 import type { FanOutReceiver } from './session-fan-out.js'
 
@@ -111,10 +111,4 @@ export class RevocationList implements FanOutReceiver {
       if (forgetAt < now) this.ended.delete(sessionId)
     }
   }
-}
-
-function errorName(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string') return code
-  return error instanceof Error ? error.name : 'unknown'
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 
-import type { EventSink } from '../../core/events.js'
+import { errorName, type EventSink } from '../../core/events.js'
 import type { FanOutReceiver, SessionFanOut } from '../../sessions/session-fan-out.js'
 import { connectRedis } from './connect.js'
 
@@ -22,21 +22,19 @@ export class RedisSessionFanOut implements SessionFanOut {
   private readonly publisher: Redis
   private subscriber: Redis | undefined
   private readonly sending = new Set<Promise<unknown>>()
-  private readonly channel: string
 
   constructor(
     private readonly url: string,
-    prefix: string,
+    private readonly prefix: string,
     private readonly events: EventSink,
   ) {
     this.publisher = connectRedis(url)
-    this.channel = `${prefix}sessions-ended`
   }
 
   publish(sessionIds: string[], endedAt: number): void {
     const message: EndedMessage = { ids: sessionIds, endedAt }
     const sent = this.publisher
-      .publish(this.channel, JSON.stringify(message))
+      .publish(channelName(this.prefix), JSON.stringify(message))
       .catch((error: unknown) => {
         this.events('revocation.publish_failed', { error: errorName(error) })
       })
@@ -45,21 +43,7 @@ export class RedisSessionFanOut implements SessionFanOut {
   }
 
   listen(receiver: FanOutReceiver): void {
-    const subscriber = connectRedis(this.url)
-    this.subscriber = subscriber
-
-    // On every (re)connection: subscribe, and only then count the channel as live.
-    subscriber.on('ready', () => {
-      subscriber.subscribe(this.channel).then(
-        () => receiver.channelLive(),
-        () => subscriber.disconnect(true),
-      )
-    })
-    subscriber.on('close', () => receiver.channelLost())
-    subscriber.on('message', (_channel: string, text: string) => {
-      const message = parseMessage(text)
-      if (message) receiver.sessionsEnded(message.ids, message.endedAt)
-    })
+    this.subscriber = subscribeToEndedSessions(this.url, this.prefix, receiver)
   }
 
   async close(): Promise<void> {
@@ -68,6 +52,36 @@ export class RedisSessionFanOut implements SessionFanOut {
     this.subscriber?.disconnect()
     this.publisher.disconnect()
   }
+}
+
+/**
+ * Listens on the ended-sessions channel on a connection of its own and hands each message to
+ * `receiver`: the servers' revocation lists, and the database-free token verifier. On every
+ * (re)connection it subscribes again, and only then tells the receiver the channel is live.
+ * Disconnect the returned connection to stop.
+ */
+export function subscribeToEndedSessions(
+  url: string,
+  prefix: string,
+  receiver: FanOutReceiver,
+): Redis {
+  const subscriber = connectRedis(url)
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channelName(prefix)).then(
+      () => receiver.channelLive(),
+      () => subscriber.disconnect(true),
+    )
+  })
+  subscriber.on('close', () => receiver.channelLost())
+  subscriber.on('message', (_channel: string, text: string) => {
+    const message = parseMessage(text)
+    if (message) receiver.sessionsEnded(message.ids, message.endedAt)
+  })
+  return subscriber
+}
+
+function channelName(prefix: string): string {
+  return `${prefix}sessions-ended`
 }
 
 /** Reads a message; anything not shaped as Gatehouse sends it is ignored. */
@@ -84,8 +98,4 @@ function parseMessage(text: string): EndedMessage | null {
   if (!ids.every((id) => typeof id === 'string' && SESSION_ID.test(id))) return null
   if (typeof endedAt !== 'number' || !Number.isSafeInteger(endedAt)) return null
   return { ids, endedAt }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown'
 }
