@@ -1,14 +1,11 @@
 import { nowSeconds, type Clock } from '../core/clock.js'
 import { GatehouseError } from '../core/errors.js'
 import type { EventSink } from '../core/events.js'
-import type { PasswordHasher } from '../passwords/hasher.js'
+import { requireUnicodeText, type PasswordHasher } from '../passwords/hasher.js'
 import { checkNewPassword, type PasswordPolicySettings } from '../passwords/policy.js'
 import type { UserRecord, UserStore } from '../storage/types.js'
 import { emailKey, hasControlCharacters, validateNewEmail } from './email.js'
 import type { RecentUsers } from './recent-users.js'
-
-// Half of a UTF-16 pair on its own: not text, and hashed as U+FFFD it would equal others.
-const LONE_SURROGATE = /\p{Surrogate}/u
 
 export interface NewAccount {
   email: string
@@ -62,9 +59,7 @@ export class AccountService {
    * and inactive user cost the same hash; the reason is for logs, never for the client.
    */
   async verifyCredentials(email: string, password: string): Promise<CredentialCheck> {
-    if (LONE_SURROGATE.test(password)) {
-      throw new GatehouseError('invalid_request', 'The password is not valid Unicode text.')
-    }
+    requireUnicodeText(password)
     if (hasControlCharacters(email)) {
       throw new GatehouseError('invalid_request', 'The email holds characters no email can hold.')
     }

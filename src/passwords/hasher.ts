@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 
 import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
 
+import { GatehouseError } from '../core/errors.js'
 import { ConcurrencyLimiter } from '../core/limiter.js'
 import { ThreadPoolPriority } from './thread-priority.js'
 
@@ -89,4 +90,14 @@ export class PasswordHasher {
 
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC')
+}
+
+// Half of a UTF-16 pair on its own: not text, and hashed as U+FFFD it would equal others.
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+/** Refuses a password that is not Unicode text, wherever one is checked or set. */
+export function requireUnicodeText(password: string): void {
+  if (LONE_SURROGATE.test(password)) {
+    throw new GatehouseError('invalid_request', 'The password is not valid Unicode text.')
+  }
 }

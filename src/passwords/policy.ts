@@ -1,9 +1,6 @@
 import { GatehouseError } from '../core/errors.js'
 import { isCommonPassword } from './common-passwords.js'
-import { normalizePassword } from './hasher.js'
-
-// Half of a UTF-16 pair on its own: not text, and hashed as U+FFFD it would equal others.
-const LONE_SURROGATE = /\p{Surrogate}/u
+import { normalizePassword, requireUnicodeText } from './hasher.js'
 
 export interface PasswordPolicySettings {
   minLength: number
@@ -24,9 +21,7 @@ export function checkNewPassword(
   email: string,
   settings: PasswordPolicySettings,
 ): void {
-  if (LONE_SURROGATE.test(password)) {
-    throw new GatehouseError('invalid_request', 'The password is not valid Unicode text.')
-  }
+  requireUnicodeText(password)
   const normalized = normalizePassword(password)
   const length = [...normalized].length
 
