@@ -170,12 +170,7 @@ export class Gatehouse {
     newPassword: string,
     client: ClientInfo,
   ): Promise<TokenPair> {
-    if (!(await this.accounts.checkPassword(user, oldPassword))) {
-      throw new GatehouseError('invalid_old_password', 'The current password is not correct.')
-    }
-    await this.accounts.setPassword(user, newPassword)
-    await this.sessions.endUserSessions(user.id, 'password_changed')
-
+    await this.changeOwnPassword(user, oldPassword, newPassword)
     return this.sessions.startApiSession(user, client)
   }
 
@@ -189,20 +184,14 @@ export class Gatehouse {
     newPassword: string,
     client: ClientInfo,
   ): Promise<WebSessionStart> {
-    if (!(await this.accounts.checkPassword(user, oldPassword))) {
-      throw new GatehouseError('invalid_old_password', 'The current password is not correct.')
-    }
-    await this.accounts.setPassword(user, newPassword)
-    await this.sessions.endUserSessions(user.id, 'password_changed')
-
+    await this.changeOwnPassword(user, oldPassword, newPassword)
     return this.sessions.startWebSession(user, client)
   }
 
   /** Sets a password administratively (CLI); ends all of the user's sessions. */
   async resetPassword(email: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(email)
-    await this.accounts.setPassword(user, newPassword)
-    await this.sessions.endUserSessions(user.id, 'password_changed')
+    await this.replacePassword(user, newPassword)
   }
 
   /** Switches a user off or on; off ends every session they have. */
@@ -235,6 +224,20 @@ export class Gatehouse {
 
     this.events('sessions.flushed', { count: sessions })
     return sessions
+  }
+
+  /** A password change by its owner: the old password first, then as `replacePassword`. */
+  private async changeOwnPassword(user: UserRecord, oldPassword: string, newPassword: string) {
+    if (!(await this.accounts.checkPassword(user, oldPassword))) {
+      throw new GatehouseError('invalid_old_password', 'The current password is not correct.')
+    }
+    await this.replacePassword(user, newPassword)
+  }
+
+  /** Sets the password and ends every session of the user: whoever held one is out. */
+  private async replacePassword(user: UserRecord, newPassword: string) {
+    await this.accounts.setPassword(user, newPassword)
+    await this.sessions.endUserSessions(user.id, 'password_changed')
   }
 
   private async checkCredentials(email: string, password: string, client: ClientInfo) {
