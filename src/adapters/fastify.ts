@@ -109,11 +109,7 @@ export function requireToken(verifier: TokenVerifier): FastifyGuard {
 
 async function refuse(reply: FastifyReply, error: unknown): Promise<void> {
   const failure = describeFailure(error)
-  await reply
-    .code(failure.status)
-    .headers(failure.headers)
-    .type('application/json; charset=utf-8')
-    .send(failure.body)
+  await reply.code(failure.status).headers(failure.headers).send(failure.body)
 }
 
 export type { RequestAuth, AuthUser, AuthSession } from './request-auth.js'

@@ -112,7 +112,7 @@ function refuse(error: unknown): Response {
   const failure = describeFailure(error)
   return new Response(JSON.stringify(failure.body), {
     status: failure.status,
-    headers: { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8' },
+    headers: failure.headers,
   })
 }
 

@@ -50,6 +50,5 @@ export function sendFailure(
 
   response.statusCode = failure.status
   for (const [name, value] of Object.entries(failure.headers)) response.setHeader(name, value)
-  response.setHeader('Content-Type', 'application/json; charset=utf-8')
   response.end(JSON.stringify(failure.body))
 }

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify'
 
-import { GatehouseError, isGatehouseError, type ErrorCode } from '../core/errors.js'
+import { GatehouseError, isGatehouseError } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
 import { parseBearer, requireCsrfOnUnsafe } from '../http/authenticate.js'
-import { STATUS_BY_CODE } from '../http/error-responses.js'
+import { describeError, type ErrorResponse } from '../http/error-responses.js'
 import { cookiePolicy, hasCookie } from '../http/web/cookies.js'
 import { loadWebSession, type WebContext } from '../http/web/web-session.js'
 import type { SessionKind, SessionRecord, UserRecord } from '../storage/types.js'
@@ -50,12 +50,8 @@ export interface RequestCredentials {
   host: string
 }
 
-/** A refusal, ready for any framework to send. */
-export interface AuthFailure {
-  status: number
-  headers: Record<string, string>
-  body: { detail: string; code: ErrorCode }
-}
+/** A refusal, ready for any framework to send: status, headers (with its type), body. */
+export type AuthFailure = ErrorResponse
 
 /**
  * Authenticates a request to one of the application's own routes, as Gatehouse's own API
@@ -139,20 +135,13 @@ export function readBearerToken(header: string | undefined): string | undefined 
 }
 
 /**
- * The documented answer to a failed authentication: `{"detail", "code"}` with its status,
- * and on a 401 the `WWW-Authenticate` challenge of RFC 6750 section 3. Anything that is not
- * a `GatehouseError` is not a refusal and is thrown again.
+ * The documented answer to a failed authentication, as Gatehouse's own routes give it (see
+ * `describeError`). Anything that is not a `GatehouseError` is not a refusal and is thrown
+ * again.
  */
 export function describeFailure(error: unknown): AuthFailure {
   if (!isGatehouseError(error)) throw error
-
-  const status = STATUS_BY_CODE[error.code]
-  const headers: Record<string, string> = {}
-  if (status === 401) {
-    const presented = error.code === 'token_not_valid' ? ', error="invalid_token"' : ''
-    headers['WWW-Authenticate'] = `Bearer realm="api"${presented}`
-  }
-  return { status, headers, body: { detail: error.message, code: error.code } }
+  return describeError(error.code, error.message, error.retryAfterSeconds)
 }
 
 export function notAuthenticated(): GatehouseError {

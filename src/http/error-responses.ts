@@ -41,25 +41,50 @@ export interface ErrorBody {
   error?: string
 }
 
+/** An error answer any framework can send: its status, headers and documented body. */
+export interface ErrorResponse {
+  status: number
+  headers: Record<string, string>
+  body: ErrorBody
+}
+
+/**
+ * The documented answer to an error code: `{"detail", "code"}` with the status of the table;
+ * on a 401 the `WWW-Authenticate` challenge of RFC 6750 section 3, which names the token
+ * when a token was the reason; `Retry-After` when the caller should wait.
+ */
+export function describeError(
+  code: ErrorCode,
+  detail: string,
+  retryAfterSeconds?: number,
+): ErrorResponse {
+  const status = STATUS_BY_CODE[code]
+  const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8' }
+  if (status === 401) {
+    const presented = code === 'token_not_valid' ? ', error="invalid_token"' : ''
+    headers['WWW-Authenticate'] = `Bearer realm="api"${presented}`
+  }
+  if (retryAfterSeconds !== undefined) headers['Retry-After'] = retryAfter(retryAfterSeconds)
+
+  const body: ErrorBody =
+    code === 'invalid_credentials' ? { error: detail, detail, code } : { detail, code }
+  return { status, headers, body }
+}
+
+/** The `Retry-After` value for a wait: whole seconds, at least one. */
+export function retryAfter(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)))
+}
+
 /** Sends the documented error body: `{"detail": ..., "code": ...}` and nothing else. */
 export function sendError(
   reply: FastifyReply,
   code: ErrorCode,
   detail: string,
-  options: { tokenPresented?: boolean; retryAfterSeconds?: number | undefined } = {},
+  retryAfterSeconds?: number,
 ): FastifyReply {
-  const status = STATUS_BY_CODE[code]
-  if (status === 401) {
-    const error = options.tokenPresented ? ', error="invalid_token"' : ''
-    reply.header('WWW-Authenticate', `Bearer realm="api"${error}`)
-  }
-  if (options.retryAfterSeconds !== undefined) {
-    reply.header('Retry-After', String(Math.max(1, Math.ceil(options.retryAfterSeconds))))
-  }
-
-  const body: ErrorBody =
-    code === 'invalid_credentials' ? { error: detail, detail, code } : { detail, code }
-  return reply.code(status).type('application/json; charset=utf-8').send(body)
+  const { status, headers, body } = describeError(code, detail, retryAfterSeconds)
+  return reply.code(status).headers(headers).send(body)
 }
 
 const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
@@ -80,10 +105,7 @@ const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
  */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (isGatehouseError(error)) {
-    return sendError(reply, error.code, error.message, {
-      tokenPresented: error.code === 'token_not_valid',
-      retryAfterSeconds: error.retryAfterSeconds,
-    })
+    return sendError(reply, error.code, error.message, error.retryAfterSeconds)
   }
 
   if (error.validation) {

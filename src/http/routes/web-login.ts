@@ -4,7 +4,7 @@ import { GatehouseError, isGatehouseError } from '../../core/errors.js'
 import { cryptoRandom, randomId } from '../../core/random.js'
 import { clientInfo } from '../client-info.js'
 import { endpoint } from '../endpoint.js'
-import { STATUS_BY_CODE } from '../error-responses.js'
+import { retryAfter, STATUS_BY_CODE } from '../error-responses.js'
 import { refuseCrossSite } from '../same-site.js'
 import { clearCookie, readCookie, setCookie } from '../web/cookies.js'
 import { CSRF_FIELD, loginCsrfToken, tokensMatch } from '../web/csrf.js'
@@ -129,7 +129,7 @@ function answerLoginFailure(
   // challenge (a 401 would need a WWW-Authenticate scheme a form does not have).
   const status = error.code === 'invalid_credentials' ? 200 : STATUS_BY_CODE[error.code]
   if (error.retryAfterSeconds !== undefined) {
-    reply.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))))
+    reply.header('Retry-After', retryAfter(error.retryAfterSeconds))
   }
 
   const message = LOGIN_MESSAGES[error.code] ?? error.message
