@@ -4,8 +4,8 @@ import { GatehouseError, isGatehouseError } from '../core/errors.js'
 import type { Gatehouse } from '../gatehouse.js'
 import { parseBearer, requireCsrfOnUnsafe } from '../http/authenticate.js'
 import { describeError, type ErrorResponse } from '../http/error-responses.js'
-import { cookiePolicy, hasCookie } from '../http/web/cookies.js'
-import { loadWebSession, type WebContext } from '../http/web/web-session.js'
+import { hasCookie } from '../http/web/cookies.js'
+import { loadWebSession, webContext, type WebContext } from '../http/web/web-session.js'
 import type { SessionKind, SessionRecord, UserRecord } from '../storage/types.js'
 import type { TokenVerifier, VerifiedToken } from '../verify/token-verifier.js'
 
@@ -63,11 +63,11 @@ export async function authenticateRequest(
   gatehouse: Gatehouse,
   request: RequestCredentials,
 ): Promise<RequestAuth> {
-  const cookies = cookiePolicy(gatehouse.settings.secureCookies)
+  const context = webContext(gatehouse)
   const asServerRequest = request as unknown as FastifyRequest
   const bearer = request.headers.authorization !== undefined
-  if (!bearer && hasCookie(asServerRequest, cookies.sessionName)) {
-    return authenticateCookie({ gatehouse, cookies }, request)
+  if (!bearer && hasCookie(asServerRequest, context.cookies.sessionName)) {
+    return authenticateCookie(context, request)
   }
 
   const token = readBearerToken(headerText(request.headers.authorization))

@@ -5,9 +5,9 @@ import type { Gatehouse } from '../gatehouse.js'
 import type { UserRecord } from '../storage/types.js'
 import { sendError } from './error-responses.js'
 import { refuseCrossSite } from './same-site.js'
-import { cookiePolicy, hasCookie, markPrivate } from './web/cookies.js'
+import { hasCookie, markPrivate } from './web/cookies.js'
 import { CSRF_HEADER, tokensMatch } from './web/csrf.js'
-import { loadWebSession, type WebContext } from './web/web-session.js'
+import { loadWebSession, webContext, type WebContext } from './web/web-session.js'
 
 /** Who a request is from, once a guard let it through. */
 export interface RequestIdentity {
@@ -104,7 +104,7 @@ export function requireCsrfOnUnsafe(request: FastifyRequest, csrfToken: string):
  */
 export function requireSession(gatehouse: Gatehouse): ApiGuard {
   const bearer = requireBearer(gatehouse)
-  const context: WebContext = { gatehouse, cookies: cookiePolicy(gatehouse.settings.secureCookies) }
+  const context = webContext(gatehouse)
 
   // Not async: a Bearer request stays on the synchronous path (see requireBearer); only the
   // cookie path, which reads storage, answers with a promise.

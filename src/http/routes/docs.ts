@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { mountPrefix } from '../mount-prefix.js'
 import { openApiDocument, openApiPath, type DocumentedRoute } from '../openapi.js'
 import { endpoint } from '../endpoint.js'
+import { escapeHtml } from '../web/html.js'
 
 const STYLE = [
   'body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}',
@@ -130,8 +131,4 @@ function sketch(schema: unknown): string {
   if (Array.isArray(value.type)) return value.type.join(' | ')
   if (value.type === 'null') return 'null'
   return typeof value.type === 'string' ? value.type : 'any'
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
 }

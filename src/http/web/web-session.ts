@@ -6,7 +6,14 @@ import type { Gatehouse } from '../../gatehouse.js'
 import type { WebSessionStart } from '../../sessions/session-service.js'
 import type { SessionRecord, UserRecord } from '../../storage/types.js'
 import { refuseCrossSite } from '../same-site.js'
-import { clearCookie, hasCookie, readCookie, setCookie, type CookiePolicy } from './cookies.js'
+import {
+  clearCookie,
+  cookiePolicy,
+  hasCookie,
+  readCookie,
+  setCookie,
+  type CookiePolicy,
+} from './cookies.js'
 import { CSRF_FIELD, sessionCsrfToken, tokensMatch } from './csrf.js'
 import { readForm } from './form.js'
 
@@ -14,6 +21,11 @@ import { readForm } from './form.js'
 export interface WebContext {
   gatehouse: Gatehouse
   cookies: CookiePolicy
+}
+
+/** The web context of a Gatehouse: its cookies are named by GATEHOUSE_SECURE_COOKIES. */
+export function webContext(gatehouse: Gatehouse): WebContext {
+  return { gatehouse, cookies: cookiePolicy(gatehouse.settings.secureCookies) }
 }
 
 /** A request's live web session, as its cookie proves it. */
