@@ -12,7 +12,7 @@ import {
   postJson,
   refresh,
 } from '../support/api.js'
-import { signHs256 } from '../support/jwt.js'
+import { signHmac } from '../support/jwt.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 const SIGNING_KEY = 'test-signing-key-of-the-contract-suite-0123456789'
@@ -32,7 +32,7 @@ afterAll(async () => {
 async function forge(changes: Record<string, unknown>): Promise<string> {
   const tokens = await login(server, 'alice@example.com')
   const claims = { ...claimsOf(tokens.access), ...changes }
-  return signHs256(headerOf(tokens.access), claims, SIGNING_KEY)
+  return signHmac(headerOf(tokens.access), claims, SIGNING_KEY)
 }
 
 describe('paths', () => {
@@ -185,7 +185,7 @@ describe('signing secrets (regression 18)', () => {
   it('refuses tokens signed with a well-known default secret', async () => {
     const tokens = await login(server, 'alice@example.com')
     for (const secret of ['secret', 'django-insecure-default', '', 'changeme']) {
-      const forged = signHs256(headerOf(tokens.access), claimsOf(tokens.access), secret)
+      const forged = signHmac(headerOf(tokens.access), claimsOf(tokens.access), secret)
       await expectError(await getProtected(server, forged), 401, 'token_not_valid')
     }
   })

@@ -9,19 +9,7 @@ import { Gatehouse } from '../../src/gatehouse.js'
 import { buildServer } from '../../src/http/server.js'
 import { openStorage } from '../../src/storage/open.js'
 import type { UserRecord } from '../../src/storage/types.js'
-
-/** A clock that only moves when a test moves it. */
-class SteppedClock implements Clock {
-  constructor(private milliseconds = Date.UTC(2026, 0, 1)) {}
-
-  nowMilliseconds(): number {
-    return this.milliseconds
-  }
-
-  advanceSeconds(seconds: number): void {
-    this.milliseconds += seconds * 1000
-  }
-}
+import { SteppedClock } from '../support/stepped-clock.js'
 
 let app: FastifyInstance | undefined
 let gatehouse: Gatehouse | undefined

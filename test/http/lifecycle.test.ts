@@ -13,7 +13,9 @@ import {
   refresh,
   sleep,
   type Tokens,
+  refreshOk,
 } from '../support/api.js'
+import { eventLines } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
 let server: RunningServer
@@ -29,16 +31,10 @@ afterAll(async () => {
   await server.stop()
 })
 
-async function refreshOk(token: string): Promise<Tokens> {
-  const response = await refresh(server, token)
-  expect(response.status).toBe(200)
-  return (await response.json()) as Tokens
-}
-
 describe('refresh rotation', () => {
   it('spends the presented refresh token and returns a new pair', async () => {
     const first = await login(server, 'alice@example.com')
-    const second = await refreshOk(first.refresh)
+    const second = await refreshOk(server, first.refresh)
 
     expect(second.refresh).not.toBe(first.refresh)
     expect(claimsOf(second.refresh).sid).toBe(claimsOf(first.refresh).sid)
@@ -49,7 +45,7 @@ describe('refresh rotation', () => {
   it('builds each access token afresh instead of copying refresh claims (regression 6)', async () => {
     const first = await login(server, 'alice@example.com')
     await sleep(1100)
-    const second = await refreshOk(first.refresh)
+    const second = await refreshOk(server, first.refresh)
     const access = claimsOf(second.access)
 
     expect(access.iat).toBeGreaterThan(claimsOf(first.refresh).iat as number)
@@ -60,8 +56,8 @@ describe('refresh rotation', () => {
 
   it('answers a spent token within the grace period with the same successor', async () => {
     const first = await login(server, 'alice@example.com')
-    const second = await refreshOk(first.refresh)
-    const retried = await refreshOk(first.refresh)
+    const second = await refreshOk(server, first.refresh)
+    const retried = await refreshOk(server, first.refresh)
 
     expect(retried.refresh).toBe(second.refresh)
     expect((await getProtected(server, retried.access)).status).toBe(200)
@@ -97,7 +93,12 @@ describe('reuse detection', () => {
       await expectError(await refresh(short, second.refresh), 401, 'token_not_valid')
       await expectError(await getProtected(short, second.access), 401, 'token_not_valid')
       // The server writes its log asynchronously: the line may trail the response a little.
-      for (let wait = 0; wait < 50 && !hasReuseLine(short); wait += 1) await sleep(100)
+      for (
+        let wait = 0;
+        wait < 50 && eventLines(short, 'refresh.reuse_detected').length === 0;
+        wait += 1
+      )
+        await sleep(100)
       expect(short.logs.join('\n')).toContain('"event":"refresh.reuse_detected"')
     } finally {
       await short.stop()
@@ -106,8 +107,8 @@ describe('reuse detection', () => {
 
   it('refuses a refresh token two generations old', async () => {
     const first = await login(server, 'alice@example.com')
-    const second = await refreshOk(first.refresh)
-    const third = await refreshOk(second.refresh)
+    const second = await refreshOk(server, first.refresh)
+    const third = await refreshOk(server, second.refresh)
 
     await expectError(await refresh(server, first.refresh), 401, 'token_not_valid')
     await expectError(await getProtected(server, third.access), 401, 'token_not_valid')
@@ -167,7 +168,7 @@ describe('logout', () => {
 
   it('ends the session of a refresh token through the blacklist endpoint (B14 step 5)', async () => {
     const first = await login(server, 'alice@example.com')
-    const second = await refreshOk(first.refresh)
+    const second = await refreshOk(server, first.refresh)
 
     const response = await postJson(server, '/accounts/api/token/blacklist/', {
       refresh: second.refresh,
@@ -363,7 +364,3 @@ describe('absolute session lifetime (B14 step 6)', () => {
     }
   })
 })
-
-function hasReuseLine(server: RunningServer): boolean {
-  return server.logs.some((line) => line.includes('"event":"refresh.reuse_detected"'))
-}

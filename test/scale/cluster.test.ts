@@ -11,14 +11,13 @@ import {
   type Tokens,
 } from '../support/api.js'
 import { REVOCATION_BOUND_MILLISECONDS, pollUntil } from '../support/instances.js'
+import { eventLines } from '../support/logs.js'
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { runCli, startServer, type RunningServer } from '../support/server.js'
 import { describeWithServices } from '../support/services.js'
 
 function workerPids(server: RunningServer, event: string): number[] {
-  return server.logs
-    .filter((line) => line.includes(`"event":"${event}"`))
-    .map((line) => (JSON.parse(line) as { pid: number }).pid)
+  return eventLines(server, event).map((line) => (JSON.parse(line) as { pid: number }).pid)
 }
 
 const CLUSTER_TRIES = 4

@@ -12,6 +12,7 @@ import {
   type Tokens,
 } from '../support/api.js'
 import { REVOCATION_BOUND_MILLISECONDS, pollUntil } from '../support/instances.js'
+import { eventLines } from '../support/logs.js'
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js'
 import { createTestRedis, type TestRedis } from '../support/redis.js'
 import { startServer, type RunningServer } from '../support/server.js'
@@ -34,12 +35,8 @@ function waitForEvent(server: RunningServer, event: string, atLeast = 1): Promis
   return pollUntil(
     `${server.url} logs ${event}`,
     Date.now() + 10_000,
-    async () => server.logs.filter((line) => line.includes(`"event":"${event}"`)).length >= atLeast,
+    async () => eventLines(server, event).length >= atLeast,
   )
-}
-
-function countEvents(server: RunningServer, event: string): number {
-  return server.logs.filter((line) => line.includes(`"event":"${event}"`)).length
 }
 
 /** Retries a request until it answers 200, for at most 10 s. */
@@ -103,7 +100,7 @@ describeWithServices(['postgres'], 'PostgreSQL cut off, without Redis', () => {
       return true
     })
     await expectUnavailable(await getProtected(server, tokens.access), 'storage_unavailable')
-    expect(countEvents(server, 'revocation.sync_failed')).toBe(1)
+    expect(eventLines(server, 'revocation.sync_failed').length).toBe(1)
   })
 
   it('recovers by itself when PostgreSQL is back', async () => {

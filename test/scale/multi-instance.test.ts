@@ -12,6 +12,7 @@ import {
   refresh,
   sleep,
   type Tokens,
+  refreshOk,
 } from '../support/api.js'
 import {
   REVOCATION_BOUND_MILLISECONDS,
@@ -19,6 +20,7 @@ import {
   startInstances,
   type Instances,
 } from '../support/instances.js'
+import { eventLines } from '../support/logs.js'
 import { runCli, type RunningServer } from '../support/server.js'
 import { describeWithServices } from '../support/services.js'
 
@@ -43,17 +45,6 @@ async function expectRefusedEverywhere(
 
 async function expectAcceptedEverywhere(servers: RunningServer[], access: string): Promise<void> {
   for (const server of servers) expect((await getProtected(server, access)).status).toBe(200)
-}
-
-async function refreshed(server: RunningServer, token: string): Promise<Tokens> {
-  const response = await refresh(server, token)
-  expect(response.status).toBe(200)
-  return (await response.json()) as Tokens
-}
-
-function countLogLines(servers: RunningServer[], event: string): number {
-  const lines = servers.flatMap((server) => server.logs)
-  return lines.filter((line) => line.includes(`"event":"${event}"`)).length
 }
 
 describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and Redis', () => {
@@ -87,7 +78,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
 
     for (let step = 0; step < 12; step += 1) {
       spent.push(tokens.refresh)
-      tokens = await refreshed(servers[step % 3]!, tokens.refresh)
+      tokens = await refreshOk(servers[step % 3]!, tokens.refresh)
       await expectAcceptedEverywhere([servers[(step + 1) % 3]!], tokens.access)
     }
 
@@ -126,8 +117,8 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
 
   it('detects reuse on any instance once, and ends the session on all of them', async () => {
     const stolen = await login(servers[0]!, 'bob@example.com')
-    const current = await refreshed(servers[1]!, stolen.refresh)
-    const before = countLogLines(servers, 'refresh.reuse_detected')
+    const current = await refreshOk(servers[1]!, stolen.refresh)
+    const before = eventLines(servers, 'refresh.reuse_detected').length
 
     // Within the grace period the spent token still answers with its successor.
     const deadline = Date.now() + 10_000
@@ -150,14 +141,14 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
     await pollUntil(
       'the detection is logged',
       Date.now() + 2000,
-      async () => countLogLines(servers, 'refresh.reuse_detected') > before,
+      async () => eventLines(servers, 'refresh.reuse_detected').length > before,
     )
-    expect(countLogLines(servers, 'refresh.reuse_detected')).toBe(before + 1)
+    expect(eventLines(servers, 'refresh.reuse_detected').length).toBe(before + 1)
   })
 
   it('reports a reuse caught by several instances at the same moment once', async () => {
     const stolen = await login(servers[0]!, 'bob@example.com')
-    await refreshed(servers[1]!, stolen.refresh)
+    await refreshOk(servers[1]!, stolen.refresh)
     await pollUntil('the grace period ends', Date.now() + 10_000, async () => {
       const response = await postJson(servers[0]!, '/accounts/api/token/verify/', {
         token: stolen.refresh,
@@ -165,7 +156,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
       if (response.status === 200) await sleep(200)
       return response.status === 401
     })
-    const before = countLogLines(servers, 'refresh.reuse_detected')
+    const before = eventLines(servers, 'refresh.reuse_detected').length
 
     const responses = await Promise.all(
       Array.from({ length: 9 }, (_, index) => refresh(servers[index % 3]!, stolen.refresh)),
@@ -173,7 +164,7 @@ describeWithServices(['postgres', 'redis'], 'three instances on PostgreSQL and R
 
     for (const response of responses) await expectError(response, 401, 'token_not_valid')
     await sleep(300)
-    expect(countLogLines(servers, 'refresh.reuse_detected')).toBe(before + 1)
+    expect(eventLines(servers, 'refresh.reuse_detected').length).toBe(before + 1)
   })
 
   it('refuses a logged-out session on every instance within the bound', async () => {

@@ -5,19 +5,7 @@ import type { Clock } from '../../src/core/clock.js'
 import { Gatehouse } from '../../src/gatehouse.js'
 import { openStorage } from '../../src/storage/open.js'
 import { pollUntil } from '../support/instances.js'
-
-/** A clock that only moves when a test moves it. */
-class SteppedClock implements Clock {
-  private milliseconds = Date.UTC(2026, 0, 1)
-
-  nowMilliseconds(): number {
-    return this.milliseconds
-  }
-
-  advanceSeconds(seconds: number): void {
-    this.milliseconds += seconds * 1000
-  }
-}
+import { SteppedClock } from '../support/stepped-clock.js'
 
 let gatehouse: Gatehouse | undefined
 

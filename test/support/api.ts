@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
 
+import { decodeSegment, segments, type Json } from './jwt.js'
 import type { RunningServer } from './server.js'
 
 export const PASSWORD = 'correct horse battery staple'
@@ -52,6 +53,13 @@ export function refresh(server: RunningServer, token: string): Promise<Response>
   return postJson(server, '/accounts/api/token/refresh/', { refresh: token })
 }
 
+/** Refreshes and expects the new pair. */
+export async function refreshOk(server: RunningServer, token: string): Promise<Tokens> {
+  const response = await refresh(server, token)
+  expect(response.status).toBe(200)
+  return (await response.json()) as Tokens
+}
+
 export function getProtected(server: RunningServer, access: string): Promise<Response> {
   return server.request('/api/protected/', { headers: { authorization: `Bearer ${access}` } })
 }
@@ -61,12 +69,12 @@ export function bearer(access: string): Record<string, string> {
 }
 
 /** The claims of a JWT, read without verifying it. */
-export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString())
+export function claimsOf(token: string): Json {
+  return decodeSegment(segments(token)[1])
 }
 
-export function headerOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())
+export function headerOf(token: string): Json {
+  return decodeSegment(segments(token)[0])
 }
 
 /** The documented error body: a detail sentence and a stable code, nothing else. */

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 
+import { stopProcess, waitForReadyLine } from './processes.js'
 import { runCli, type CliResult } from './server.js'
 
 export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const
@@ -33,7 +33,7 @@ export async function startHostApp(
     env: { PATH: process.env.PATH ?? '', HOST_DATABASE_URL: databaseUrl, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const url = await waitForListening(child)
+  const url = await waitForReadyLine(child, /^listening (http:\/\/\S+)$/, [], 'host app')
   const env = { GATEHOUSE_DATABASE_URL: databaseUrl }
 
   return {
@@ -42,33 +42,8 @@ export async function startHostApp(
     request: (path, init) => fetch(url + path, { redirect: 'manual', ...init }),
     cli: (args, stdin) => runCli(args, env, stdin),
     stop: async () => {
-      await stopChild(child)
+      await stopProcess(child)
       rmSync(directory, { recursive: true, force: true })
     },
   }
-}
-
-function waitForListening(child: ChildProcess): Promise<string> {
-  const lines: string[] = []
-  return new Promise((resolvePromise, reject) => {
-    const onLine = (line: string) => {
-      lines.push(line)
-      const match = /^listening (http:\/\/\S+)$/.exec(line)
-      if (match) resolvePromise(match[1] as string)
-    }
-    createInterface({ input: child.stdout! }).on('line', onLine)
-    createInterface({ input: child.stderr! }).on('line', onLine)
-    child.once('exit', (code) =>
-      reject(new Error(`host app exited with ${code}: ${lines.join('\n')}`)),
-    )
-  })
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
 }

@@ -64,15 +64,3 @@ function withChanges(value: Json, changes: Json): Json {
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000)
 }
-
-/** Signs a JWS with HS256 exactly as given, for tests holding the deployment's secret. */
-export function signHs256(
-  header: Record<string, unknown> | string,
-  payload: Record<string, unknown> | string,
-  secret: string | Buffer,
-): string {
-  const headerText = typeof header === 'string' ? header : JSON.stringify(header)
-  const payloadText = typeof payload === 'string' ? payload : JSON.stringify(payload)
-  const input = `${b64u(headerText)}.${b64u(payloadText)}`
-  return `${input}.${hmac('sha256', secret, input)}`
-}

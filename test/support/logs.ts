@@ -18,3 +18,9 @@ export async function settledLogs(
   }
   return server.logs
 }
+
+/** The log lines of one server, or of several together, that record `event`. */
+export function eventLines(servers: RunningServer | RunningServer[], event: string): string[] {
+  const lines = [servers].flat().flatMap((server) => server.logs)
+  return lines.filter((line) => line.includes(`"event":"${event}"`))
+}

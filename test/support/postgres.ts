@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 import pg from 'pg'
 
-import { requireServiceUrl } from './services.js'
+import { requireServiceUrl, urlVia } from './services.js'
 
 /** A PostgreSQL database of its own for one suite, dropped at the end. */
 export interface TestDatabase {
@@ -27,12 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url,
-    urlVia: (host, port) => {
-      const parsed = new URL(url)
-      parsed.hostname = host
-      parsed.port = String(port)
-      return parsed.toString()
-    },
+    urlVia: (host, port) => urlVia(url, host, port),
     terminateConnections: async () => {
       const rows = await adminQuery(
         adminUrl,

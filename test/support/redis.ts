@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 
 import { Redis } from 'ioredis'
 
-import { requireServiceUrl } from './services.js'
+import { requireServiceUrl, urlVia } from './services.js'
 
 /** A random key prefix in the test Redis, so suites never see each other's keys. */
 export interface TestRedis {
@@ -21,12 +21,7 @@ export function createTestRedis(): TestRedis {
   return {
     url,
     prefix,
-    urlVia: (host, port) => {
-      const parsed = new URL(url)
-      parsed.hostname = host
-      parsed.port = String(port)
-      return parsed.toString()
-    },
+    urlVia: (host, port) => urlVia(url, host, port),
     cleanUp: async () => {
       const client = new Redis(url)
       try {

@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
+
+import { stopProcess, waitForReadyLine } from './processes.js'
+
+const LISTENING = /"event":"server.listening","url":"([^"]+)"/
 
 export const CLI_PATH = resolve(import.meta.dirname, '../../dist/cli/main.js')
 
@@ -49,7 +52,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const logs: string[] = []
-  const url = await waitForListening(child, logs)
+  const url = await waitForReadyLine(child, LISTENING, logs, 'server')
 
   return {
     url,
@@ -63,30 +66,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (!options.shareWith) rmSync(directory, { recursive: true, force: true })
     },
   }
-}
-
-function waitForListening(child: ChildProcess, logs: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const onLine = (line: string) => {
-      logs.push(line)
-      const match = /"event":"server.listening","url":"([^"]+)"/.exec(line)
-      if (match) resolvePromise(match[1] as string)
-    }
-    createInterface({ input: child.stdout! }).on('line', onLine)
-    createInterface({ input: child.stderr! }).on('line', onLine)
-    child.once('exit', (code) =>
-      reject(new Error(`server exited with ${code}: ${logs.join('\n')}`)),
-    )
-  })
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
 }
 
 /** Runs the CLI as a process, as a user would. */

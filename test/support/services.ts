@@ -38,3 +38,11 @@ export function describeWithServices(services: Service[], name: string, body: ()
   }
   describe.skipIf(missing.length > 0)(`${name} [needs ${labels}]`, body)
 }
+
+/** A service URL pointed at another host and port (a proxy that can cut the connection). */
+export function urlVia(url: string, host: string, port: number): string {
+  const parsed = new URL(url)
+  parsed.hostname = host
+  parsed.port = String(port)
+  return parsed.toString()
+}
