@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { claimsOf, createUser, login, postJson, type Tokens } from '../support/api.js'
+import { claimsOf, createUser, login, postJson, postRaw, type Tokens } from '../support/api.js'
 import { TEST_KEY, b64u, resigned } from '../support/jwt.js'
 import { startServer, type RunningServer } from '../support/server.js'
 import { SESSION_COOKIE, webLogin } from '../support/web.js'
@@ -136,11 +136,7 @@ describe('garbage tokens and cookies give the generic error, never 500 (B08)', (
 
     for (const path of paths) {
       for (const body of bodies) await expectGenericRefusal(await postJson(server, path, body))
-      const notJson = await server.request(path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"refresh": ',
-      })
+      const notJson = await postRaw(server, path, 'application/json', '{"refresh": ')
       await expectGenericRefusal(notJson)
     }
   })

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { PASSWORD, createUser, expectError, login, postJson } from '../support/api.js'
+import { PASSWORD, createUser, expectError, login, postJson, postRaw } from '../support/api.js'
 import { TEST_KEY, resigned } from '../support/jwt.js'
 import { startServer, type RunningServer } from '../support/server.js'
 
@@ -20,10 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop()
 })
-
-function postRaw(path: string, contentType: string, body: string): Promise<Response> {
-  return server.request(path, { method: 'POST', headers: { 'content-type': contentType }, body })
-}
 
 /** Sends bytes on a fresh connection and returns whatever comes back before it closes. */
 function rawExchange(bytes: string): Promise<string> {
@@ -50,7 +46,12 @@ describe('the request body limit (16 KiB)', () => {
       'payload_too_large',
     )
     await expectError(
-      await postRaw(TOKEN_PATH, 'application/x-www-form-urlencoded', `email=${big}&password=x`),
+      await postRaw(
+        server,
+        TOKEN_PATH,
+        'application/x-www-form-urlencoded',
+        `email=${big}&password=x`,
+      ),
       413,
       'payload_too_large',
     )
@@ -124,20 +125,28 @@ describe('JSON nesting depth', () => {
   it('refuses a body nested over 32 levels with 400', async () => {
     for (const depth of [33, 100, 2_000]) {
       const body = `{"email":"alice@example.com","password":"x","extra":${nested(depth)}}`
-      await expectError(await postRaw(TOKEN_PATH, 'application/json', body), 400, 'invalid_request')
+      await expectError(
+        await postRaw(server, TOKEN_PATH, 'application/json', body),
+        400,
+        'invalid_request',
+      )
     }
   })
 
   it('refuses arrays nested thousands deep, up to the body limit, without a 500', async () => {
     for (const depth of [1_000, 8_000]) {
       const body = '['.repeat(depth) + ']'.repeat(depth)
-      await expectError(await postRaw(TOKEN_PATH, 'application/json', body), 400, 'invalid_request')
+      await expectError(
+        await postRaw(server, TOKEN_PATH, 'application/json', body),
+        400,
+        'invalid_request',
+      )
     }
   })
 
   it('reads a body nested 30 levels (control)', async () => {
     const body = `{"email":"alice@example.com","password":"${PASSWORD}","extra":${nested(30)}}`
-    expect((await postRaw(TOKEN_PATH, 'application/json', body)).status).toBe(200)
+    expect((await postRaw(server, TOKEN_PATH, 'application/json', body)).status).toBe(200)
   })
 
   it('refuses prototype-poisoning keys with 400', async () => {
@@ -147,7 +156,11 @@ describe('JSON nesting depth', () => {
         '"constructor":{"prototype":{"admin":true}}}',
     ]
     for (const body of bodies) {
-      await expectError(await postRaw(TOKEN_PATH, 'application/json', body), 400, 'invalid_request')
+      await expectError(
+        await postRaw(server, TOKEN_PATH, 'application/json', body),
+        400,
+        'invalid_request',
+      )
     }
   })
 })
@@ -158,6 +171,7 @@ describe('form field count', () => {
   it('refuses a form with more than 32 fields', async () => {
     const extra = Array.from({ length: 31 }, (_, index) => `f${index}=1`).join('&')
     const response = await postRaw(
+      server,
       TOKEN_PATH,
       'application/x-www-form-urlencoded',
       `${credentials}&${extra}`,
@@ -168,6 +182,7 @@ describe('form field count', () => {
   it('reads a form of 32 fields (control)', async () => {
     const extra = Array.from({ length: 30 }, (_, index) => `f${index}=1`).join('&')
     const response = await postRaw(
+      server,
       TOKEN_PATH,
       'application/x-www-form-urlencoded',
       `${credentials}&${extra}`,
@@ -177,6 +192,7 @@ describe('form field count', () => {
 
   it('refuses a field given twice', async () => {
     const response = await postRaw(
+      server,
       TOKEN_PATH,
       'application/x-www-form-urlencoded',
       `${credentials}&email=bob%40example.com`,

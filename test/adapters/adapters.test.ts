@@ -1,19 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-import { PASSWORD, bearer, claimsOf, expectError, type Tokens } from '../support/api.js'
+import { PASSWORD, bearer, claimsOf, expectError, postJson, type Tokens } from '../support/api.js'
 import { FRAMEWORKS, startHostApp, type RunningHostApp } from '../support/host-app.js'
-import type { RunningServer } from '../support/server.js'
 import { SESSION_COOKIE, WebClient, csrfTokenIn } from '../support/web.js'
 
 const EMAIL = 'ada@example.com'
-
-function postJson(host: RunningHostApp, path: string, body: unknown, headers = {}) {
-  return host.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  })
-}
 
 async function login(host: RunningHostApp): Promise<Tokens> {
   const response = await postJson(host, '/auth/accounts/api/token/', {
@@ -210,7 +201,7 @@ describe.each(FRAMEWORKS)('the %s adapter', (framework) => {
   describe('the session cookie on the application routes', () => {
     /** A browser logged in through Gatehouse's mounted login page. */
     async function browser(): Promise<WebClient> {
-      const client = new WebClient(host as unknown as RunningServer)
+      const client = new WebClient(host)
       const page = await (await client.get('/auth/accounts/login/')).text()
       expect(page).toContain('action="/auth/accounts/login/"')
 

@@ -9,6 +9,7 @@ import {
   headerOf,
   login,
   postJson,
+  postRaw,
 } from '../support/api.js'
 import { settledLogs } from '../support/logs.js'
 import { startServer, type RunningServer } from '../support/server.js'
@@ -127,21 +128,18 @@ describe('login refuses malformed requests with 400, never 500 (regression 2)', 
 
   for (const [name, body] of bodies) {
     it(`refuses ${name}`, async () => {
-      const response = await server.request(TOKEN_PATH, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      })
+      const response = await postRaw(server, TOKEN_PATH, 'application/json', body)
       await expectError(response, 400, 'invalid_request')
     })
   }
 
   it('never echoes a JSON parser position (regression 10)', async () => {
-    const response = await server.request(TOKEN_PATH, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"email": "a", "password": x}',
-    })
+    const response = await postRaw(
+      server,
+      TOKEN_PATH,
+      'application/json',
+      '{"email": "a", "password": x}',
+    )
     const text = await response.text()
     expect(response.status).toBe(400)
     expect(text).not.toMatch(/position|line \d|column|Unexpected token/i)

@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 
 import { decodeSegment, segments, type Json } from './jwt.js'
-import type { RunningServer } from './server.js'
+import type { HttpTarget, RunningServer } from './server.js'
 
 export const PASSWORD = 'correct horse battery staple'
 
@@ -26,7 +26,7 @@ export async function createUser(
 }
 
 export function postJson(
-  server: RunningServer,
+  server: HttpTarget,
   path: string,
   body: unknown,
   headers: Record<string, string> = {},
@@ -38,8 +38,18 @@ export function postJson(
   })
 }
 
+/** Posts a body exactly as given, under any content type. */
+export function postRaw(
+  server: HttpTarget,
+  path: string,
+  contentType: string,
+  body: string,
+): Promise<Response> {
+  return server.request(path, { method: 'POST', headers: { 'content-type': contentType }, body })
+}
+
 export async function login(
-  server: RunningServer,
+  server: HttpTarget,
   email: string,
   password = PASSWORD,
   headers: Record<string, string> = {},
@@ -49,18 +59,18 @@ export async function login(
   return (await response.json()) as Tokens
 }
 
-export function refresh(server: RunningServer, token: string): Promise<Response> {
+export function refresh(server: HttpTarget, token: string): Promise<Response> {
   return postJson(server, '/accounts/api/token/refresh/', { refresh: token })
 }
 
 /** Refreshes and expects the new pair. */
-export async function refreshOk(server: RunningServer, token: string): Promise<Tokens> {
+export async function refreshOk(server: HttpTarget, token: string): Promise<Tokens> {
   const response = await refresh(server, token)
   expect(response.status).toBe(200)
   return (await response.json()) as Tokens
 }
 
-export function getProtected(server: RunningServer, access: string): Promise<Response> {
+export function getProtected(server: HttpTarget, access: string): Promise<Response> {
   return server.request('/api/protected/', { headers: { authorization: `Bearer ${access}` } })
 }
 

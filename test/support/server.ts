@@ -28,6 +28,9 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
+/** What the HTTP helpers need of a running app: a Gatehouse server or a host application. */
+export type HttpTarget = Pick<RunningServer, 'url' | 'request'>
+
 export interface StartOptions {
   env?: Record<string, string>
   /** Reuse another server's database and settings (several instances, restarts). */

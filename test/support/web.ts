@@ -1,7 +1,7 @@
 import { expect } from 'vitest'
 
 import { PASSWORD } from './api.js'
-import type { RunningServer } from './server.js'
+import type { HttpTarget, RunningServer } from './server.js'
 
 export const SESSION_COOKIE = 'gatehouse_session'
 export const LOGIN_COOKIE = 'gatehouse_csrf'
@@ -47,7 +47,7 @@ export function alertIn(page: string): string {
 export class WebClient {
   readonly cookies = new Map<string, string>()
 
-  constructor(readonly server: RunningServer) {}
+  constructor(readonly server: HttpTarget) {}
 
   cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
